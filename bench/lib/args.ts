@@ -1,0 +1,156 @@
+/** Command line of `npm run bench`. */
+import { parseArgs } from 'node:util';
+
+export const ALL_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-1w', 'flup-split'] as const;
+/** flup-1w (1 ingest + 1 worker) is the exact baseline of "2 workers faster than 1"; opt-in. */
+export const DEFAULT_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-split'];
+export const ALL_SCENARIOS = ['burst', 'steady', 'fanout', 'soak'] as const;
+export type ScenarioId = (typeof ALL_SCENARIOS)[number];
+
+export interface BenchOptions {
+  systems: string[];
+  scenarios: ScenarioId[];
+  repeats: number;
+  quick: boolean;
+  burstCount: number;
+  steadyRate: number;
+  steadySeconds: number;
+  fanoutCount: number;
+  fanoutEndpoints: number;
+  soakRate: number;
+  soakSeconds: number;
+  soakEverySeconds: number;
+  soakSystems: string[];
+  window: number;
+  inflight: number;
+  warmup: number;
+  flupRunner?: 'dist' | 'tsx';
+  /** Experiments only: run flup-bridge from another build folder (holding cli/main.js). */
+  flupDist?: string;
+  /** Experiments only: YAML keys merged into every generated flup-bridge webhook (not the defaults). */
+  flupWebhook: Record<string, unknown>;
+  cpuProf: boolean;
+  report: boolean;
+  reportFile: string;
+  chartFile: string;
+  /** Only rewrite the report from an earlier raw JSON result. */
+  from?: string;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --systems a,b         ${ALL_SYSTEMS.join(',')}
+                        (default: ${DEFAULT_SYSTEMS.join(',')})
+  --scenarios a,b       burst,steady,fanout (default), soak
+  --soak                add the soak (10 min at 300 msg/s; RSS every 30 s) for --soak-systems
+  --soak-systems a,b    systems soaked (default: flup)
+  --repeats N           runs per cell (default 3; --quick: 1)
+  --quick               small counts, 1 repeat: for developing the harness
+  --burst N             messages in a burst (default 20000)
+  --steady-rate R       steady msg/s (default 500)   --steady-seconds S (default 20)
+  --fanout N            messages in the fan-out burst (default 10000; 3 webhooks)
+  --soak-rate R         (default 300)   --soak-seconds S (default 600)   --soak-every S (default 30)
+  --window N            publisher: QoS 1 publishes awaiting PUBACK at once (default 1000)
+  --inflight N          mosquitto max_inflight_messages per subscriber (default 100)
+  --warmup N            warm-up messages before each cell (default 1000)
+  --flup dist|tsx       how flup-bridge runs (default: dist when built, else tsx)
+  --flup-dist DIR        experiment: run flup-bridge from another build (DIR/cli/main.js), for A/B
+  --flup-webhook k=v    experiment: set a webhook key in flup-bridge's config (e.g. concurrency=50);
+                        repeatable; the report then says the defaults were changed
+  --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
+  --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
+  --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
+  --from FILE           only regenerate the report and chart from a raw result in bench/results/
+`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T[]): T[] {
+  if (!value) return fallback;
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new Error(`unknown "${item}"; choose from ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      systems: { type: 'string' },
+      scenarios: { type: 'string' },
+      soak: { type: 'boolean', default: false },
+      'soak-systems': { type: 'string' },
+      repeats: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      burst: { type: 'string' },
+      'steady-rate': { type: 'string' },
+      'steady-seconds': { type: 'string' },
+      fanout: { type: 'string' },
+      'soak-rate': { type: 'string' },
+      'soak-seconds': { type: 'string' },
+      'soak-every': { type: 'string' },
+      window: { type: 'string' },
+      inflight: { type: 'string' },
+      warmup: { type: 'string' },
+      flup: { type: 'string' },
+      'flup-webhook': { type: 'string', multiple: true },
+      'flup-dist': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'no-report': { type: 'boolean', default: false },
+      'report-file': { type: 'string' },
+      'chart-file': { type: 'string' },
+      from: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const scenarios = list(values.scenarios, ALL_SCENARIOS, ['burst', 'steady', 'fanout']);
+  if (values.soak && !scenarios.includes('soak')) scenarios.push('soak');
+  const flup = values.flup;
+  if (flup !== undefined && flup !== 'dist' && flup !== 'tsx') throw new Error('--flup must be dist or tsx');
+  return {
+    systems: list(values.systems, ALL_SYSTEMS, DEFAULT_SYSTEMS as (typeof ALL_SYSTEMS)[number][]),
+    scenarios,
+    repeats: Math.max(1, int(values.repeats, quick ? 1 : 3, 'repeats')),
+    quick,
+    burstCount: int(values.burst, quick ? 2000 : 20_000, 'burst'),
+    steadyRate: int(values['steady-rate'], 500, 'steady-rate'),
+    steadySeconds: int(values['steady-seconds'], quick ? 4 : 20, 'steady-seconds'),
+    fanoutCount: int(values.fanout, quick ? 1000 : 10_000, 'fanout'),
+    fanoutEndpoints: 3,
+    soakRate: int(values['soak-rate'], 300, 'soak-rate'),
+    soakSeconds: int(values['soak-seconds'], quick ? 30 : 600, 'soak-seconds'),
+    soakEverySeconds: int(values['soak-every'], quick ? 5 : 30, 'soak-every'),
+    soakSystems: list(values['soak-systems'], ALL_SYSTEMS, ['flup']),
+    window: Math.max(1, int(values.window, 1000, 'window')),
+    inflight: Math.max(1, int(values.inflight, 100, 'inflight')),
+    warmup: int(values.warmup, quick ? 200 : 1000, 'warmup'),
+    flupRunner: flup,
+    flupDist: values['flup-dist'],
+    flupWebhook: Object.fromEntries(
+      (values['flup-webhook'] ?? []).map((kv) => {
+        const at = kv.indexOf('=');
+        if (at < 1) throw new Error(`--flup-webhook wants key=value, got "${kv}"`);
+        const value = kv.slice(at + 1);
+        return [kv.slice(0, at), /^\d+$/.test(value) ? Number(value) : value];
+      }),
+    ),
+    cpuProf: values['cpu-prof'] ?? false,
+    report: !(values['no-report'] ?? false),
+    reportFile: values['report-file'] ?? 'docs/BENCHMARKS.md',
+    chartFile: values['chart-file'] ?? 'docs/bench-chart.svg',
+    from: values.from,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Flight-update notifications in the Lufthansa format (LUFTHANSA-NOTES.md §3), about 600 bytes,
+ * with two benchmark fields in Meta: BenchSeq (sequence number, negative for warm-up messages)
+ * and BenchSentAt (send time, ms since the epoch with µs decimals). The receiver finds both with
+ * one regular expression, without parsing the body, whether it arrives raw or inside an envelope.
+ * Self-contained on purpose: it is compiled into the load-generator children (bench/lib/compile.ts).
+ */
+const CODES: [string, string][] = [
+  ['MVT ED', 'New Estimated Departure'],
+  ['MVT EA', 'New Estimated Arrival'],
+  ['MVT AD', 'Departed'],
+  ['MVT AA', 'Arrived'],
+  ['Y', 'New Gate Information'],
+  ['ASM CNL', 'Cancelled'],
+  ['ASM TIM', 'Schedule Change'],
+];
+const CARRIERS = ['LH', 'LX', 'OS', 'EW', 'SN'];
+const DATE = '2026-11-23';
+export const TARGET_BYTES = 600;
+
+export const SEQ_PATTERN = /"BenchSeq":(-?\d+),"BenchSentAt":(\d+(?:\.\d+)?)/;
+
+export function topicFor(i: number): string {
+  const carrier = CARRIERS[i % CARRIERS.length]!;
+  return `prd/FlightUpdate/${carrier}/${carrier}${100 + (i % 900)}/${DATE}`;
+}
+
+/** Wall-clock ms with µs resolution, comparable between processes on one machine. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The notification for message i; run makes payloads unique between runs (dedup by hash). */
+export function flightUpdate(i: number, seq: number, sentAt: number, run: string): string {
+  const carrier = CARRIERS[i % CARRIERS.length]!;
+  const flight = `${carrier}${100 + (i % 900)}`;
+  const [code, message] = CODES[i % CODES.length]!;
+  const api = 'https://api.lufthansa.com/v1/operations';
+  const body =
+    `{"Update":{"Timestamp":"${DATE}T14:05:00Z","Message":"${message}","Code":"${code}"},` +
+    `"Meta":{"@Version":"1.0.0","Link":[` +
+    `{"@Href":"${api}/flightstatus/${flight}/${DATE}","@Rel":"related"},` +
+    `{"@Href":"${api}/flightstatus/departures/FRA/${DATE}T14:00","@Rel":"alternate"},` +
+    `{"@Href":"${api}/flightstatus/arrivals/JFK/${DATE}T17:00","@Rel":"alternate"}],` +
+    `"BenchRun":"${run}","BenchSeq":${seq},"BenchSentAt":${sentAt.toFixed(3)},"BenchPad":"`;
+  const pad = Math.max(0, TARGET_BYTES - body.length - 3);
+  return `${body}${'x'.repeat(pad)}"}}`;
+}

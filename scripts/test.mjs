@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob support in --test).
+// --unit skips the slow end-to-end folders (chaos); extra arguments are file filters.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const unit = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory())
+      return name === 'helpers' || (unit && name === 'chaos') ? [] : find(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = find('test')
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  { stdio: 'inherit', env: { ...process.env, FLUP_LOG_LEVEL: process.env.FLUP_LOG_LEVEL ?? 'silent' } },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,90 @@
+/**
+ * What the admin server and /readyz read from the other parts. Each part implements its slice;
+ * the admin server depends on these interfaces only.
+ */
+
+export interface IngestStatus {
+  /** leader: holds the lock and the MQTT session; standby: waiting for the lock. */
+  role: 'leader' | 'standby' | 'stopped';
+  connected: boolean;
+  sessionPresent?: boolean;
+  /** true while acks are held because Redis is unavailable. */
+  paused: boolean;
+  lastMessageAt?: string;
+  /** Granted QoS per subscribed topic filter (from SUBACK). */
+  grantedQos: Record<string, number>;
+}
+
+export interface CredentialStatus {
+  clientId: string;
+  endpoint: string;
+  expiresAt?: string;
+  issuedAt?: string;
+  lastError?: string;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  paused: number;
+}
+
+export interface WebhookState {
+  id: string;
+  url: string;
+  /** active; paused by an operator; disabled after 410 Gone or by config. */
+  state: 'active' | 'paused' | 'disabled';
+  disabledReason?: string;
+  breaker: 'closed' | 'open' | 'half-open';
+  counts: QueueCounts;
+}
+
+export interface WebhookAdmin {
+  list(): Promise<WebhookState[]>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** Re-enable an endpoint disabled by 410 Gone. */
+  enable(id: string): Promise<void>;
+}
+
+export interface DeadLetter {
+  /** The job id (stable per message and webhook). */
+  id: string;
+  webhookId: string;
+  /** exhausted | rejected | stale | gone | oversized | invalid-payload ... */
+  reason: string;
+  detail?: string;
+  lastStatus?: number;
+  /** First bytes of the last response body. */
+  lastBody?: string;
+  attempts: number;
+  eventType: string;
+  topic: string;
+  receivedAt: string;
+  failedAt: string;
+}
+
+export interface DeadLetterQuery {
+  webhookId?: string;
+  since?: Date;
+  limit?: number;
+}
+
+export interface DeadLetterAdmin {
+  list(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /** Replays one (id + webhookId) or all matching; returns how many were queued again. */
+  replay(query: DeadLetterQuery & { id?: string }): Promise<number>;
+  purge(query: DeadLetterQuery): Promise<number>;
+}
+
+/** Everything the admin server can show; absent parts (by role) are undefined. */
+export interface StatusSources {
+  ingest?: { status(): IngestStatus };
+  credentials?: { status(): CredentialStatus | undefined };
+  webhooks?: WebhookAdmin;
+  deadLetters?: DeadLetterAdmin;
+  tokens?: { status(): Array<{ id: string; state: string; expiresAt?: string; error?: string }> };
+}

@@ -1,0 +1,74 @@
+/** What a command receives, and the helpers every command shares. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, secretValues, type Config } from '../config/index.js';
+import { createLogger, SecretRegistry, type Logger } from '../logger.js';
+import { connectRedis, type Redis } from '../redis.js';
+
+export interface CommandContext {
+  argv: string[];
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A usage or operational error with its exit code, printed as one line without a stack. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  ctx: CommandContext,
+  options: T,
+) {
+  try {
+    return parseArgs({
+      args: ctx.argv,
+      options: { config: { type: 'string' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+}
+
+/** --config, else FLUP_CONFIG, else defaults + env only. Throws ConfigError (exit 78). */
+export function configFile(ctx: CommandContext, explicit?: string): string | undefined {
+  return explicit ?? ctx.env.FLUP_CONFIG ?? undefined;
+}
+
+export function loadCommandConfig(
+  ctx: CommandContext,
+  file: string | undefined,
+  overrides?: Record<string, unknown>,
+): Config {
+  return loadConfig({ file, env: ctx.env, overrides });
+}
+
+/** What a one-shot command that talks to Redis needs: a quiet logger on stderr and a connection. */
+export interface CommandRuntime {
+  logger: Logger;
+  secrets: SecretRegistry;
+  redis: Redis;
+  close(): void;
+}
+
+export function commandRuntime(ctx: CommandContext, config: Config, name: string): CommandRuntime {
+  const secrets = new SecretRegistry();
+  secrets.addAll(secretValues(config));
+  const logger = createLogger({
+    level: config.log.level === 'silent' ? 'silent' : 'warn',
+    format: 'json',
+    destination: ctx.stderr as unknown as NodeJS.WritableStream & { write(msg: string): void },
+    secrets: () => secrets.values(),
+  });
+  const redis = connectRedis(config.redis.url, { name });
+  // Connection errors surface through the command's own calls.
+  redis.on('error', () => undefined);
+  return { logger, secrets, redis, close: () => redis.disconnect() };
+}

@@ -1,0 +1,226 @@
+/**
+ * The validated, defaulted configuration every part receives. Durations are milliseconds.
+ * The schema in schema.ts is the source of truth for docs and defaults; these types mirror it.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type Role = 'all' | 'ingest' | 'worker';
+
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+}
+
+export interface BrokerConfig {
+  /** "" = use the Certificate Manager answer's `endpoint`. */
+  host: string;
+  port: number;
+  tls: boolean;
+  caFile: string;
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5. */
+  protocolVersion: 4 | 5;
+  /** Skip TLS certificate verification: only for local simulators. */
+  insecure: boolean;
+}
+
+export interface LufthansaSourceConfig {
+  apiBase: string;
+  clientKey: string;
+  clientSecret: string;
+  clientId: string;
+  authGroups: string;
+  topics: string[];
+  qos: 0 | 1;
+  /** Renew the broker JWT this long before its `exp`. */
+  renewBefore: number;
+  broker: BrokerConfig;
+}
+
+export interface MqttSourceConfig {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  topics: string[];
+  qos: 0 | 1;
+  caFile: string;
+  protocolVersion: 4 | 5;
+}
+
+export interface SourceConfig {
+  kind: 'lufthansa' | 'mqtt';
+  lufthansa: LufthansaSourceConfig;
+  mqtt: MqttSourceConfig;
+}
+
+export interface IngestConfig {
+  /** Messages written to Redis in one pipeline before their PUBACKs go out. */
+  batchMaxSize: number;
+  /** Longest a message waits for its batch to fill. */
+  batchMaxWait: number;
+  maxPayloadBytes: number;
+  /** What to do with a payload that is not JSON / not UTF-8: forward it base64-encoded, or dead-letter it. */
+  invalidPayload: 'forward' | 'deadletter';
+  /** JSON field path whose value identifies a message for dedup; "" = sha-256 of topic + payload. */
+  dedupKey: string;
+  dedupWindow: number;
+  leaderLockTtl: number;
+  reconnectMaxDelay: number;
+  /** MQTT 5 only: how long the broker keeps the session while we are away. */
+  sessionExpiryInterval: number;
+  keepalive: number;
+}
+
+export interface EventTypeRule {
+  topic: string;
+  type: string;
+}
+
+export interface EventsConfig {
+  /** Generic MQTT sources: event `type` by topic filter, first match wins. */
+  types: EventTypeRule[];
+  defaultType: string;
+}
+
+export interface EnrichmentConfig {
+  cacheTtl: number;
+  ratePerSecond: number;
+  ratePerHour: number;
+  maxWait: number;
+  onError: 'deliver' | 'retry';
+  timeout: number;
+}
+
+export interface RetryConfig {
+  attempts: number;
+  initialDelay: number;
+  factor: number;
+  maxDelay: number;
+  /** Explicit delays between attempts; when non-empty it replaces the exponential schedule. */
+  schedule: number[];
+}
+
+export interface BreakerConfig {
+  failureThreshold: number;
+  cooldown: number;
+  maxCooldown: number;
+}
+
+export interface WebhookTlsConfig {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+export interface RateLimitConfig {
+  max: number;
+  duration: number;
+}
+
+export interface WebhookConfig {
+  id: string;
+  url: string;
+  enabled: boolean;
+  /** Standard Webhooks secrets (`whsec_...`); several = rotation, each signs. */
+  secrets: string[];
+  topics: string[];
+  /** JSON path → accepted value(s); all entries must match. */
+  where: Record<string, unknown>;
+  /** Event type filters, `flight.*` wildcards allowed; empty = all. */
+  events: string[];
+  enrich: Array<'flightStatus'>;
+  body: 'envelope' | 'raw';
+  headers: Record<string, string>;
+  concurrency: number;
+  rateLimit: RateLimitConfig | null;
+  timeout: number;
+  connectTimeout: number;
+  connections: number;
+  maxResponseBytes: number;
+  retry: RetryConfig;
+  maxAge: number;
+  breaker: BreakerConfig;
+  tls: WebhookTlsConfig;
+  auth: { provider: string } | null;
+}
+
+export interface TokenProviderBase {
+  id: string;
+  /** Refresh this long before expiry; 0 = at 80% of the token's lifetime. */
+  refreshSkew: number;
+}
+
+export interface AerisProviderConfig extends TokenProviderBase {
+  kind: 'aeris';
+  baseUrl: string;
+  clientId: string;
+  cs: string;
+  accountId: string;
+  as: string;
+  requesterId: string;
+}
+
+export interface ClientCredentialsProviderConfig extends TokenProviderBase {
+  kind: 'oauth2-client-credentials';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  audience: string;
+  authMethod: 'client_secret_post' | 'client_secret_basic';
+}
+
+export interface PkceProviderConfig extends TokenProviderBase {
+  kind: 'oauth2-pkce';
+  /** OpenID/OAuth issuer for discovery; or give authorizeUrl + tokenUrl. */
+  issuer: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  /** Loopback port for the redirect listener; 0 = any free port. */
+  redirectPort: number;
+  redirectPath: string;
+}
+
+export interface StaticProviderConfig extends TokenProviderBase {
+  kind: 'static';
+  token: string;
+  username: string;
+  password: string;
+}
+
+export type TokenProviderConfig =
+  AerisProviderConfig | ClientCredentialsProviderConfig | PkceProviderConfig | StaticProviderConfig;
+
+export interface DeliveryConfig {
+  deadLetterRetention: number;
+  completedMaxCount: number;
+  shutdownTimeout: number;
+}
+
+export interface AdminConfig {
+  listen: string;
+  token: string;
+}
+
+export interface LogConfig {
+  level: LogLevel;
+  /** auto = pretty on a TTY, JSON otherwise. */
+  format: 'auto' | 'json' | 'pretty';
+}
+
+export interface Config {
+  role: Role;
+  redis: RedisConfig;
+  source: SourceConfig;
+  ingest: IngestConfig;
+  events: EventsConfig;
+  enrichment: EnrichmentConfig;
+  delivery: DeliveryConfig;
+  webhooks: WebhookConfig[];
+  tokenProviders: TokenProviderConfig[];
+  admin: AdminConfig;
+  log: LogConfig;
+}

@@ -1,0 +1,176 @@
+/**
+ * Per-endpoint state shared by every worker process through Redis: the circuit breaker and the
+ * "disabled after 410 Gone" flag. Kept in Redis (not per process) so N worker processes open the
+ * breaker after N×threshold failures no later than one would, send one probe between them, and
+ * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
+ * cannot both take the probe or lose a failure count.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from '../redis.js';
+import type { BreakerConfig } from '../config/index.js';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export type Gate =
+  { kind: 'go'; probe: boolean; failures: number } | { kind: 'wait'; ms: number } | { kind: 'disabled' };
+
+export interface Transition {
+  from: BreakerState;
+  to: BreakerState;
+  /** The cool-down that starts when the breaker opens. */
+  cooldownMs: number;
+}
+
+export interface DisabledInfo {
+  reason: string;
+  at: string;
+  status?: number;
+}
+
+// KEYS: disabled, breaker. ARGV: now, probe lease ms, max wait while a probe runs.
+const GATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'disabled', 0} end
+local b = redis.call('HMGET', KEYS[2], 'state', 'openUntil', 'failures', 'probeUntil')
+local state = b[1] or 'closed'
+local now = tonumber(ARGV[1])
+if state == 'closed' then return {'go', tonumber(b[3] or '0')} end
+if state == 'open' then
+  local openUntil = tonumber(b[2] or '0')
+  if now < openUntil then return {'wait', openUntil - now} end
+end
+local probeUntil = tonumber(b[4] or '0')
+if state == 'half-open' and now < probeUntil then
+  return {'wait', math.min(probeUntil - now, tonumber(ARGV[3]))}
+end
+redis.call('HSET', KEYS[2], 'state', 'half-open', 'probeUntil', now + tonumber(ARGV[2]))
+return {'probe', tonumber(b[3] or '0')}
+`;
+
+// KEYS: breaker. ARGV: now, ok (1|0), threshold, cooldown, maxCooldown.
+const RECORD = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if ARGV[2] == '1' then
+  redis.call('DEL', KEYS[1])
+  return {state, 'closed', 0}
+end
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+local now = tonumber(ARGV[1])
+if state == 'half-open' then
+  local cooldown = math.min((tonumber(redis.call('HGET', KEYS[1], 'cooldown') or ARGV[4])) * 2, tonumber(ARGV[5]))
+  redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'cooldown', cooldown, 'probeUntil', 0)
+  return {state, 'open', cooldown}
+end
+if state == 'closed' and failures >= tonumber(ARGV[3]) then
+  local cooldown = math.min(tonumber(ARGV[4]), tonumber(ARGV[5]))
+  redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'cooldown', cooldown)
+  return {state, 'open', cooldown}
+end
+return {state, state, 0}
+`;
+
+const GATE_SHA = createHash('sha1').update(GATE).digest('hex');
+const RECORD_SHA = createHash('sha1').update(RECORD).digest('hex');
+
+/**
+ * EVALSHA, falling back to EVAL when Redis does not have the script (first use, restart, SCRIPT
+ * FLUSH). gate() runs before every delivery: EVAL would send and hash the whole script each time.
+ */
+async function runScript(
+  redis: Redis,
+  script: string,
+  sha: string,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}
+
+/** Longest a waiting job sleeps while another worker's probe is in flight. */
+const PROBE_RECHECK_MS = 500;
+
+/**
+ * How long this process trusts its last "closed, no failures" answer. Within it a healthy
+ * endpoint costs no Redis round trip before or after a delivery (the hot path); a breaker opened
+ * or a 410 seen by another process reaches this one at most this late.
+ */
+const HEALTHY_VIEW_MS = 250;
+
+export class EndpointState {
+  readonly #breakerKey: string;
+  readonly #disabledKey: string;
+  /** Until then the endpoint is known closed with no failures (see HEALTHY_VIEW_MS). */
+  #healthyUntil = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    readonly webhookId: string,
+  ) {
+    this.#breakerKey = `${prefix}:delivery:${webhookId}:breaker`;
+    this.#disabledKey = `${prefix}:delivery:${webhookId}:disabled`;
+  }
+
+  /** One round trip before each delivery: disabled? breaker open? this job the probe? */
+  async gate(now: number, probeLeaseMs: number): Promise<Gate> {
+    if (now < this.#healthyUntil) return { kind: 'go', probe: false, failures: 0 };
+    const [kind, value] = (await runScript(
+      this.redis,
+      GATE,
+      GATE_SHA,
+      [this.#disabledKey, this.#breakerKey],
+      [now, probeLeaseMs, PROBE_RECHECK_MS],
+    )) as [string, number];
+    if (kind === 'disabled') return { kind: 'disabled' };
+    if (kind === 'wait') return { kind: 'wait', ms: Math.max(1, value) };
+    if (kind === 'go' && value === 0) this.#healthyUntil = now + HEALTHY_VIEW_MS;
+    return { kind: 'go', probe: kind === 'probe', failures: value };
+  }
+
+  async record(ok: boolean, now: number, breaker: BreakerConfig): Promise<Transition> {
+    // A success while the endpoint is known healthy changes nothing in Redis.
+    if (ok && now < this.#healthyUntil) return { from: 'closed', to: 'closed', cooldownMs: 0 };
+    if (!ok) this.#healthyUntil = 0;
+    const [from, to, cooldownMs] = (await runScript(
+      this.redis,
+      RECORD,
+      RECORD_SHA,
+      [this.#breakerKey],
+      [now, ok ? 1 : 0, breaker.failureThreshold, breaker.cooldown, breaker.maxCooldown],
+    )) as [BreakerState, BreakerState, number];
+    return { from, to, cooldownMs };
+  }
+
+  /** The probe ended without an answer about the endpoint (deferred): let another job probe. */
+  async releaseProbe(): Promise<void> {
+    await this.redis.hset(this.#breakerKey, 'probeUntil', 0);
+  }
+
+  async breaker(now: number): Promise<BreakerState> {
+    const [state, openUntil] = await this.redis.hmget(this.#breakerKey, 'state', 'openUntil');
+    if (state === 'open' && Number(openUntil) <= now) return 'half-open';
+    return (state as BreakerState | null) ?? 'closed';
+  }
+
+  async disable(info: DisabledInfo): Promise<void> {
+    this.#healthyUntil = 0;
+    const fields: Record<string, string> = { reason: info.reason, at: info.at };
+    if (info.status !== undefined) fields.status = String(info.status);
+    await this.redis.hset(this.#disabledKey, fields);
+  }
+
+  async enable(): Promise<boolean> {
+    this.#healthyUntil = 0;
+    return (await this.redis.del(this.#disabledKey)) > 0;
+  }
+
+  async disabled(): Promise<DisabledInfo | undefined> {
+    const h = await this.redis.hgetall(this.#disabledKey);
+    if (!h.reason) return undefined;
+    return { reason: h.reason, at: h.at ?? '', ...(h.status ? { status: Number(h.status) } : {}) };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Outbound HTTP for deliveries: one keep-alive undici Pool per origin (and TLS identity), a
+ * bounded number of sockets, connect/headers/body deadlines plus one overall deadline, no
+ * redirects followed, and response bodies drained with only their first bytes kept.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Pool } from 'undici';
+import type { WebhookConfig } from '../config/index.js';
+
+/** Read past maxResponseBytes up to this much to keep the socket reusable, then drop the socket. */
+const DRAIN_LIMIT = 1024 * 1024;
+
+export function userAgent(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return `flup-bridge/${pkg.version}`;
+}
+
+export interface HttpRequest {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  /** The first maxResponseBytes of the body, as text. */
+  body: string;
+  durationMs: number;
+}
+
+/** The request never got an HTTP answer (connect refused, reset, TLS, timeout). */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export class HttpClients {
+  readonly #pools = new Map<string, Pool>();
+
+  /** Webhooks with the same origin and TLS files share one pool (the larger `connections` wins). */
+  #poolFor(webhook: WebhookConfig): Pool {
+    const url = new URL(webhook.url);
+    const { certFile, keyFile, caFile } = webhook.tls;
+    const key = poolKey(webhook);
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      const read = (file: string) => (file ? readFileSync(file, 'utf8') : undefined);
+      const ca = read(caFile);
+      pool = new Pool(url.origin, {
+        connections: Math.max(webhook.connections, this.#sizes.get(key) ?? 0),
+        keepAliveTimeout: 30_000,
+        headersTimeout: webhook.timeout,
+        bodyTimeout: webhook.timeout,
+        connect: {
+          timeout: webhook.connectTimeout,
+          cert: read(certFile),
+          key: read(keyFile),
+          // An extra CA adds to the public roots instead of replacing them.
+          ca: ca ? [...rootCertificates, ca] : undefined,
+        },
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Largest `connections` per pool key, so a pool shared by webhooks is sized for all of them. */
+  readonly #sizes = new Map<string, number>();
+
+  constructor(webhooks: WebhookConfig[] = []) {
+    for (const w of webhooks) {
+      const key = poolKey(w);
+      this.#sizes.set(key, Math.max(this.#sizes.get(key) ?? 0, w.connections));
+    }
+  }
+
+  async post(webhook: WebhookConfig, request: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(webhook.url);
+    const pool = this.#poolFor(webhook);
+    const started = performance.now();
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: `${url.pathname}${url.search}`,
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(webhook.timeout),
+        headersTimeout: webhook.timeout,
+        bodyTimeout: webhook.timeout,
+      });
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
+      let seen = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        seen += chunk.length;
+        if (keptBytes < webhook.maxResponseBytes) {
+          const part = chunk.subarray(0, webhook.maxResponseBytes - keptBytes);
+          kept.push(part);
+          keptBytes += part.length;
+        }
+        if (seen > DRAIN_LIMIT) break; // leaving the loop destroys the body and its socket
+      }
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(res.headers)) headers[name] = headerValue(value);
+      return {
+        status: res.statusCode,
+        headers,
+        body: Buffer.concat(kept).toString('utf8'),
+        durationMs: performance.now() - started,
+      };
+    } catch (err) {
+      throw toNetworkError(err, webhook);
+    }
+  }
+
+  /** Called after the workers stopped: whatever is still in flight was abandoned, so cut it. */
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+function poolKey(webhook: WebhookConfig): string {
+  const { certFile, keyFile, caFile } = webhook.tls;
+  return [new URL(webhook.url).origin, certFile, keyFile, caFile].join('|');
+}
+
+function toNetworkError(err: unknown, webhook: WebhookConfig): NetworkError {
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const origin = new URL(webhook.url).origin;
+  if (
+    e.name === 'TimeoutError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return new NetworkError(`${origin} did not answer within ${webhook.timeout} ms`, 'TIMEOUT');
+  }
+  if (e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new NetworkError(
+      `could not connect to ${origin} within ${webhook.connectTimeout} ms`,
+      'CONNECT_TIMEOUT',
+    );
+  }
+  const code = e.code ?? e.cause?.code ?? 'NETWORK';
+  const message = e.message ?? String(err);
+  return new NetworkError(`request to ${origin} failed: ${message} (${code})`, code);
+}

@@ -1,0 +1,48 @@
+/** Webhook delivery: per-webhook queues and workers, signing, retries, breaker, dead letters. */
+import type { AppDeps, Part } from '../app.js';
+import type { DeadLetterAdmin, WebhookAdmin } from '../admin/status.js';
+import type { TokenProvider } from '../auth/types.js';
+import type { Enricher } from './job.js';
+import { DeliveryWorkers } from './workers.js';
+import { Webhooks } from './webhooks.js';
+import { DeadLetters } from './dead-letters.js';
+
+export * from './job.js';
+export { jobOptionsFor, retryDelay, BACKOFF_TYPE } from './options.js';
+export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
+export { Webhooks, type WebhooksOptions } from './webhooks.js';
+export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
+export { sign, signatureHeaders } from './signing.js';
+export type { DeliveryFailure, StoredJobData } from './failure.js';
+
+export interface DeliveryOptions {
+  tokenProviders: Map<string, TokenProvider>;
+  enricher?: Enricher;
+}
+
+/**
+ * The lead's entry point. `part` runs the workers (roles all and worker); `webhooks` and
+ * `deadLetters` serve the admin API in any role (they only need Redis).
+ */
+export function createDelivery(
+  deps: AppDeps,
+  options: DeliveryOptions,
+): { part: Part; webhooks: WebhookAdmin; deadLetters: DeadLetterAdmin } {
+  const logger = deps.logger.child({ module: 'delivery' });
+  const workers = new DeliveryWorkers({
+    deps,
+    tokenProviders: options.tokenProviders,
+    enricher: options.enricher,
+  });
+  const webhooks = new Webhooks({ config: deps.config, redis: deps.redis, metrics: deps.metrics, logger });
+  const deadLetters = new DeadLetters({ config: deps.config, redis: deps.redis, logger });
+  const part: Part = {
+    name: workers.name,
+    start: () => workers.start(),
+    stop: async () => {
+      await workers.stop();
+      await Promise.all([webhooks.close(), deadLetters.close()]);
+    },
+  };
+  return { part, webhooks, deadLetters };
+}

@@ -1,0 +1,42 @@
+/**
+ * What every job on a webhook's queue carries (retention, attempts, backoff) and the retry delay
+ * the worker computes for it. Ingest's writer and the workers share these so both agree.
+ */
+import type { JobsOptions } from 'bullmq';
+import type { Config, RetryConfig, WebhookConfig } from '../config/index.js';
+
+/** Names the worker's custom backoff strategy (see retryDelay). */
+export const BACKOFF_TYPE = 'flup-webhook';
+
+export function jobOptionsFor(webhook: WebhookConfig, config: Config): JobsOptions {
+  return {
+    attempts: webhook.retry.attempts,
+    backoff: { type: BACKOFF_TYPE },
+    // Completed jobs are the dedup memory: a redelivered message with the same job id adds nothing
+    // while its completed job exists. Age and count caps keep Redis bounded.
+    removeOnComplete: {
+      age: Math.ceil(config.ingest.dedupWindow / 1000),
+      count: config.delivery.completedMaxCount,
+    },
+    // Failed jobs are the dead letters.
+    removeOnFail: { age: Math.ceil(config.delivery.deadLetterRetention / 1000) },
+  };
+}
+
+/**
+ * Delay before the next attempt after `failures` failed attempts (1 = the first failed).
+ * Retry-After wins when given, capped at maxDelay; else the explicit schedule; else exponential
+ * backoff with full jitter (a random delay between 0 and the capped exponential).
+ */
+export function retryDelay(
+  retry: RetryConfig,
+  failures: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
+  if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), retry.maxDelay);
+  const n = Math.max(1, failures);
+  if (retry.schedule.length > 0) return retry.schedule[Math.min(n, retry.schedule.length) - 1]!;
+  const ceiling = Math.min(retry.maxDelay, retry.initialDelay * retry.factor ** (n - 1));
+  return Math.round(random() * ceiling);
+}

@@ -1,0 +1,281 @@
+/**
+ * Delivers one job to one webhook: dead-letters rejected and stale messages, waits (without
+ * spending an attempt) while the endpoint is disabled or its breaker is open or the enricher
+ * defers, signs and POSTs, and turns the answer into done / retry / dead letter / disable.
+ */
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { WebhookConfig } from '../config/index.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { Logger, SecretRegistry } from '../logger.js';
+import type { Clock } from '../clock.js';
+import type { TokenProvider } from '../auth/types.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import { DeferDelivery, type Enricher } from './job.js';
+import type { EndpointState, Gate, Transition } from './endpoint-state.js';
+import { NetworkError, type HttpClients, type HttpResponse } from './http.js';
+import { classifyStatus, type Verdict } from './outcome.js';
+import { buildBody, buildHeaders, type RequestBody } from './request.js';
+import {
+  DeadLetterError,
+  RetryableDeliveryError,
+  type DeliveryFailure,
+  type StoredJobData,
+} from './failure.js';
+
+/** A disabled endpoint's worker looks again this often (so `enable` takes effect soon). */
+export const DISABLED_RECHECK_MS = 5000;
+
+export interface ProcessorOptions {
+  webhook: WebhookConfig;
+  http: HttpClients;
+  state: EndpointState;
+  /** Pauses the whole queue (all worker processes) for a while: BullMQ's queue rate limit. */
+  rateLimit(ms: number): Promise<void>;
+  tokenProvider?: TokenProvider;
+  enricher?: Enricher;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  secrets: SecretRegistry;
+  userAgent: string;
+  /** How long one probe may hold the half-open breaker before another job may probe. */
+  probeLeaseMs: number;
+}
+
+type Failure = Omit<DeliveryFailure, 'attempts' | 'at'>;
+
+export class WebhookProcessor {
+  readonly #o: ProcessorOptions;
+  readonly #log: Logger;
+  readonly #labels: { webhook: string };
+
+  constructor(options: ProcessorOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ webhook: options.webhook.id });
+    this.#labels = { webhook: options.webhook.id };
+  }
+
+  async process(job: Job<StoredJobData>, token?: string): Promise<{ status: number }> {
+    const { webhook, clock } = this.#o;
+    const data = job.data;
+    if (data.reject) {
+      return this.#deadLetter(
+        job,
+        { reason: data.reject, detail: `rejected at ingest: ${data.reject}` },
+        job.attemptsMade,
+      );
+    }
+    const now = clock.now();
+    const since = Math.max(
+      Date.parse(data.event.receivedAt) || 0,
+      data.replayedAt ? Date.parse(data.replayedAt) : 0,
+    );
+    if (now - since > webhook.maxAge) {
+      return this.#deadLetter(
+        job,
+        {
+          reason: 'stale',
+          detail: `received ${data.event.receivedAt}, older than maxAge ${webhook.maxAge} ms`,
+        },
+        job.attemptsMade,
+      );
+    }
+
+    const gate = await this.#o.state.gate(now, this.#o.probeLeaseMs);
+    if (gate.kind === 'disabled') return this.#wait(DISABLED_RECHECK_MS);
+    if (gate.kind === 'wait') return this.#wait(gate.ms);
+    if (gate.probe) this.#log.info('circuit half-open: sending one probe request');
+
+    let event: EventEnvelope = data.event;
+    try {
+      if (this.#o.enricher && webhook.enrich.length > 0) {
+        event = await this.#o.enricher.enrich(event, webhook, data.firstTriedAt ?? now);
+      }
+    } catch (err) {
+      if (!(err instanceof DeferDelivery)) throw err;
+      if (gate.probe) await this.#o.state.releaseProbe();
+      return this.#defer(job, token, err, now);
+    }
+
+    const body = buildBody(webhook, data, event);
+    let response: HttpResponse;
+    try {
+      response = await this.#send(event.id, body);
+    } catch (err) {
+      if (err instanceof NetworkError) {
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
+        await this.#recordBreaker(gate, false);
+        return this.#retry(job, { reason: 'network', detail: err.message });
+      }
+      if (gate.probe) await this.#o.state.releaseProbe();
+      return this.#retry(job, { reason: 'auth', detail: (err as Error).message });
+    }
+
+    this.#o.metrics.deliverySeconds.observe(this.#labels, response.durationMs / 1000);
+    // A 401 that survives a fresh token is retried: the provider may recover (or need a login).
+    const verdict =
+      response.status === 401 && this.#o.tokenProvider
+        ? ({ kind: 'retry' } as Verdict)
+        : classifyStatus(response.status, response.headers['retry-after'], clock.now());
+    const answered = { status: response.status, body: response.body };
+    switch (verdict.kind) {
+      case 'delivered': {
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'delivered' });
+        const receivedAt = Date.parse(data.event.receivedAt);
+        if (receivedAt)
+          this.#o.metrics.endToEndSeconds.observe(this.#labels, (clock.now() - receivedAt) / 1000);
+        await this.#recordBreaker(gate, true);
+        return { status: response.status };
+      }
+      case 'gone': {
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'gone' });
+        await this.#recordBreaker(gate, true);
+        await this.#o.state.disable({
+          reason: `410 Gone from ${webhook.url}`,
+          at: new Date(clock.now()).toISOString(),
+          status: 410,
+        });
+        this.#o.metrics.webhookDisabled.set(this.#labels, 1);
+        this.#log.warn(
+          { url: webhook.url },
+          'endpoint answered 410 Gone: webhook disabled; its jobs wait until `enable` (admin API) re-enables it',
+        );
+        return this.#deadLetter(job, { reason: 'gone', detail: `HTTP 410 from ${webhook.url}`, ...answered });
+      }
+      case 'retry': {
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
+        // A credential problem is not an endpoint outage: it does not count for the breaker.
+        if (response.status !== 401) await this.#recordBreaker(gate, false);
+        return this.#retry(
+          job,
+          { reason: 'status', detail: `HTTP ${response.status} from ${webhook.url}`, ...answered },
+          verdict.retryAfterMs,
+        );
+      }
+      case 'dead': {
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'dead' });
+        await this.#recordBreaker(gate, true);
+        const location = response.headers.location;
+        const detail =
+          verdict.reason === 'redirect'
+            ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} not followed; fix the webhook url`
+            : `HTTP ${response.status} from ${webhook.url}`;
+        return this.#deadLetter(job, { reason: verdict.reason, detail, ...answered });
+      }
+    }
+  }
+
+  /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
+  async #send(id: string, body: RequestBody): Promise<HttpResponse> {
+    const { webhook, tokenProvider } = this.#o;
+    const attempt = async () => {
+      const authorization = tokenProvider ? await this.#authorization(tokenProvider) : undefined;
+      const headers = buildHeaders(webhook, {
+        id,
+        timestampSec: Math.floor(this.#o.clock.now() / 1000),
+        body,
+        userAgent: this.#o.userAgent,
+        authorization,
+      });
+      return this.#o.http.post(webhook, { headers, body: body.bytes });
+    };
+    const first = await attempt();
+    if (first.status !== 401 || !tokenProvider) return first;
+    this.#log.info(
+      { provider: tokenProvider.id },
+      'endpoint answered 401: fetching a new token and retrying once',
+    );
+    tokenProvider.invalidate();
+    const second = await attempt();
+    if (second.status === 401)
+      this.#log.warn({ provider: tokenProvider.id }, 'endpoint refused a fresh token (401)');
+    return second;
+  }
+
+  async #authorization(provider: TokenProvider): Promise<string> {
+    try {
+      const value = await provider.authorization();
+      this.#o.secrets.add(value.replace(/^\S+\s+/, ''));
+      return value;
+    } catch (err) {
+      throw new Error(`token provider "${provider.id}" failed: ${(err as Error).message}`);
+    }
+  }
+
+  async #recordBreaker(gate: Extract<Gate, { kind: 'go' }>, ok: boolean): Promise<void> {
+    // Closed with no failures and a success: nothing to write (the common path).
+    if (ok && !gate.probe && gate.failures === 0) return;
+    const t = await this.#o.state.record(ok, this.#o.clock.now(), this.#o.webhook.breaker);
+    this.#onTransition(t);
+  }
+
+  #onTransition(t: Transition): void {
+    if (t.from === t.to) return;
+    if (t.to === 'open') {
+      this.#o.metrics.breakerOpen.set(this.#labels, 1);
+      this.#log.warn(
+        { cooldownMs: t.cooldownMs },
+        `circuit opened: no requests to ${this.#o.webhook.url} for ${t.cooldownMs} ms`,
+      );
+    } else if (t.to === 'closed') {
+      this.#o.metrics.breakerOpen.set(this.#labels, 0);
+      this.#log.info('circuit closed: endpoint answers again');
+    }
+  }
+
+  /** Pause the queue and hand the job back without spending an attempt. */
+  async #wait(ms: number): Promise<never> {
+    await this.#o.rateLimit(ms);
+    throw Worker.RateLimitError();
+  }
+
+  async #defer(
+    job: Job<StoredJobData>,
+    token: string | undefined,
+    err: DeferDelivery,
+    now: number,
+  ): Promise<never> {
+    if (job.data.firstTriedAt === undefined) await job.updateData({ ...job.data, firstTriedAt: now });
+    this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
+    this.#log.debug({ jobId: job.id, delayMs: err.delayMs, reason: err.reason }, 'delivery deferred');
+    // moveToDelayed skips the attempt count (BullMQ: skipAttempt), unlike a thrown error.
+    await job.moveToDelayed(now + err.delayMs, token);
+    throw new DelayedError();
+  }
+
+  async #retry(job: Job<StoredJobData>, failure: Failure, retryAfterMs?: number): Promise<never> {
+    const attempts = job.attemptsMade + 1;
+    if (attempts >= (job.opts.attempts ?? 1)) {
+      return this.#deadLetter(job, {
+        ...failure,
+        reason: 'exhausted',
+        detail: `${attempts} attempts; last: ${failure.detail}`,
+      });
+    }
+    await this.#store(job, { ...failure, reason: 'retrying' }, attempts);
+    this.#o.metrics.retries.inc(this.#labels);
+    this.#log.debug({ jobId: job.id, attempts, detail: failure.detail }, 'delivery failed, will retry');
+    throw new RetryableDeliveryError(failure.detail, retryAfterMs);
+  }
+
+  async #deadLetter(
+    job: Job<StoredJobData>,
+    failure: Failure,
+    attempts = job.attemptsMade + 1,
+  ): Promise<never> {
+    await this.#store(job, failure, attempts);
+    this.#o.metrics.deadLetters.inc({ ...this.#labels, reason: failure.reason });
+    this.#log.warn(
+      { jobId: job.id, reason: failure.reason, status: failure.status, attempts },
+      `dead-lettered: ${failure.detail} (see: flup-bridge dlq list --webhook ${this.#o.webhook.id})`,
+    );
+    throw new DeadLetterError(failure.reason, failure.detail);
+  }
+
+  async #store(job: Job<StoredJobData>, failure: Failure, attempts: number): Promise<void> {
+    await job.updateData({
+      ...job.data,
+      failure: { ...failure, attempts, at: new Date(this.#o.clock.now()).toISOString() },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per secret,
+ * space-separated, so a receiver holding either the old or the new secret verifies during rotation.
+ */
+import { createHmac } from 'node:crypto';
+
+function keyOf(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+}
+
+export function sign(secret: string, id: string, timestampSec: number, body: Uint8Array): string {
+  const hmac = createHmac('sha256', keyOf(secret));
+  hmac.update(`${id}.${timestampSec}.`);
+  hmac.update(body);
+  return `v1,${hmac.digest('base64')}`;
+}
+
+export interface SignatureHeaders {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+}
+
+export function signatureHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSec: number,
+  body: Uint8Array,
+): SignatureHeaders {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSec),
+    'webhook-signature': secrets.map((s) => sign(s, id, timestampSec, body)).join(' '),
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The delivery Part: one BullMQ Worker per enabled webhook, each on its own queue, blocking
+ * connection, concurrency and optional rate limit, so a slow or dead endpoint only ever holds
+ * its own worker slots. Any number of processes may run these workers on the same Redis.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { AppDeps, Part } from '../app.js';
+import type { WebhookConfig } from '../config/index.js';
+import type { TokenProvider } from '../auth/types.js';
+import type { Redis } from '../redis.js';
+import type { Logger } from '../logger.js';
+import { queueName, type Enricher } from './job.js';
+import { retryDelay } from './options.js';
+import { EndpointState } from './endpoint-state.js';
+import { HttpClients, userAgent } from './http.js';
+import { WebhookProcessor } from './processor.js';
+import { RetryableDeliveryError, type StoredJobData } from './failure.js';
+import { refreshJobGauges } from './gauges.js';
+
+export interface DeliveryWorkersOptions {
+  deps: AppDeps;
+  tokenProviders: Map<string, TokenProvider>;
+  enricher?: Enricher;
+}
+
+/** Job-count gauges and dead-letter retention are refreshed this often. */
+const HOUSEKEEPING_MS = 15_000;
+/**
+ * How often a job may be recovered after the process running it died (BullMQ's default is 1: a job
+ * active during two crashes was dead-lettered as "job stalled more than allowable limit", found by
+ * the chaos suite, scenario 1). A crash is not the message's fault; attempts and maxAge still bound
+ * a message that keeps failing.
+ */
+const MAX_STALLED_COUNT = 1000;
+
+interface Running {
+  webhook: WebhookConfig;
+  worker: Worker<StoredJobData>;
+  queue: Queue<StoredJobData>;
+  connection: Redis;
+}
+
+export class DeliveryWorkers implements Part {
+  readonly name = 'delivery';
+  readonly #deps: AppDeps;
+  readonly #tokenProviders: Map<string, TokenProvider>;
+  readonly #enricher?: Enricher;
+  readonly #log: Logger;
+  readonly #running: Running[] = [];
+  #http?: HttpClients;
+  #timer?: NodeJS.Timeout;
+
+  constructor(options: DeliveryWorkersOptions) {
+    this.#deps = options.deps;
+    this.#tokenProviders = options.tokenProviders;
+    this.#enricher = options.enricher;
+    this.#log = options.deps.logger.child({ module: 'delivery' });
+  }
+
+  async start(): Promise<void> {
+    const { config, metrics } = this.#deps;
+    const webhooks = config.webhooks.filter((w) => w.enabled);
+    for (const w of webhooks) {
+      if (w.auth && !this.#tokenProviders.has(w.auth.provider)) {
+        throw new Error(
+          `webhook "${w.id}": auth.provider "${w.auth.provider}" has no token provider; check tokenProviders`,
+        );
+      }
+    }
+    const http = (this.#http = new HttpClients(webhooks));
+    const agent = userAgent();
+    for (const webhook of webhooks) {
+      const state = new EndpointState(this.#deps.redis, config.redis.prefix, webhook.id);
+      try {
+        const disabled = await state.disabled();
+        metrics.webhookDisabled.set({ webhook: webhook.id }, disabled ? 1 : 0);
+        metrics.breakerOpen.set(
+          { webhook: webhook.id },
+          (await state.breaker(Date.now())) === 'open' ? 1 : 0,
+        );
+        if (disabled)
+          this.#log.warn(
+            { webhook: webhook.id, ...disabled },
+            'webhook is disabled; jobs wait until it is enabled',
+          );
+      } catch (err) {
+        // Redis down at start (e.g. started before Redis): the workers wait for it like after
+        // an outage, instead of failing the start (found by the chaos suite, scenario 7).
+        this.#log.warn(
+          { err, webhook: webhook.id },
+          `cannot read webhook state from Redis (${redactedUrl(config.redis.url)}); workers start and wait for Redis`,
+        );
+      }
+
+      const queue = new Queue<StoredJobData>(queueName(webhook.id), {
+        connection: this.#deps.redis,
+        prefix: config.redis.prefix,
+      });
+      const processor = new WebhookProcessor({
+        webhook,
+        http,
+        state,
+        rateLimit: (ms) => queue.rateLimit(ms),
+        tokenProvider: webhook.auth ? this.#tokenProviders.get(webhook.auth.provider) : undefined,
+        enricher: this.#enricher,
+        metrics,
+        logger: this.#log,
+        clock: this.#deps.clock,
+        secrets: this.#deps.secrets,
+        userAgent: agent,
+        probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
+      });
+      const connection = this.#deps.connectRedis(`delivery:${webhook.id}`, true);
+      const worker = new Worker<StoredJobData>(
+        queueName(webhook.id),
+        (job: Job<StoredJobData>, token?: string) => processor.process(job, token),
+        {
+          connection,
+          prefix: config.redis.prefix,
+          concurrency: webhook.concurrency,
+          maxStalledCount: MAX_STALLED_COUNT,
+          ...(webhook.rateLimit
+            ? { limiter: { max: webhook.rateLimit.max, duration: webhook.rateLimit.duration } }
+            : {}),
+          settings: {
+            backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
+              // Jobs written without our backoff type fall back to the webhook schedule too.
+              void type;
+              const retryAfter = err instanceof RetryableDeliveryError ? err.retryAfterMs : undefined;
+              return retryDelay(webhook.retry, attemptsMade, retryAfter);
+            },
+          },
+        },
+      );
+      worker.on('error', (err) =>
+        this.#log.error({ err, webhook: webhook.id }, 'delivery worker error (Redis?)'),
+      );
+      this.#running.push({ webhook, worker, queue, connection });
+    }
+    this.#timer = setInterval(() => void this.#housekeeping(), HOUSEKEEPING_MS);
+    this.#timer.unref();
+    this.#log.info({ webhooks: webhooks.map((w) => w.id) }, 'delivery workers started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    const timeout = this.#deps.config.delivery.shutdownTimeout;
+    await Promise.all(
+      this.#running.map(async ({ webhook, worker, queue, connection }) => {
+        // In-flight deliveries may finish for shutdownTimeout; then they are cut and BullMQ's
+        // stalled-job check hands them to another worker (at-least-once).
+        let timer: NodeJS.Timeout | undefined;
+        const forced = new Promise<'timeout'>(
+          (resolve) => (timer = setTimeout(() => resolve('timeout'), timeout)),
+        );
+        const result = await Promise.race([worker.close().then(() => 'closed' as const), forced]);
+        clearTimeout(timer);
+        if (result === 'timeout') {
+          this.#log.warn(
+            { webhook: webhook.id },
+            `deliveries still running after ${timeout} ms: stopping anyway`,
+          );
+          await worker.close(true).catch(() => undefined);
+        }
+        await queue.close().catch(() => undefined);
+        connection.disconnect();
+      }),
+    );
+    this.#running.length = 0;
+    await this.#http?.close();
+  }
+
+  async #housekeeping(): Promise<void> {
+    try {
+      const { config, metrics } = this.#deps;
+      for (const { webhook, queue } of this.#running) {
+        await refreshJobGauges(metrics, webhook.id, queue);
+        // removeOnFail ages dead letters out only when another job fails; clean them here too.
+        await queue.clean(config.delivery.deadLetterRetention, 1000, 'failed');
+        const state = new EndpointState(this.#deps.redis, config.redis.prefix, webhook.id);
+        metrics.webhookDisabled.set({ webhook: webhook.id }, (await state.disabled()) ? 1 : 0);
+      }
+    } catch (err) {
+      this.#log.debug({ err }, 'delivery housekeeping failed (Redis?)');
+    }
+  }
+}
+
+/** redis://user:pass@host:port/db without the password, for log lines. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis.url';
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * PUBACK only after Redis has the jobs, without one Redis round trip per message in series.
+ *
+ * Messages are collected into a batch that is written when it reaches batchMaxSize, when
+ * batchMaxWait has passed, or at once when fewer than `maxConcurrentWrites` writes are running
+ * (group commit: while Redis is busy, the next batch grows). Batches are written concurrently but
+ * acknowledged strictly in arrival order (MQTT 3.1.1 §4.6 wants PUBACKs in PUBLISH order).
+ *
+ * A failed write pauses the pipeline: no acks, `accepting` turns false (the MQTT reader stops
+ * taking packets, so the broker keeps the rest), and the same entries are retried until Redis
+ * answers; then the pipeline resumes. The outage is logged once, not per retry.
+ */
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobEntry, JobSink } from '../delivery/job.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { ReceivedMessage } from './job-builder.js';
+
+export interface PipelineItem {
+  message: ReceivedMessage;
+  /** Sends the PUBACK; returns false when it could not (connection gone, QoS 0). */
+  ack?: () => boolean;
+}
+
+export interface AckPipelineOptions {
+  sink: JobSink;
+  build: (messages: ReceivedMessage[]) => JobEntry[];
+  batchMaxSize: number;
+  batchMaxWait: number;
+  /** Received but not yet acked; above this the reader waits. */
+  maxInFlight?: number;
+  maxConcurrentWrites?: number;
+  /** Delay before the n-th retry of a failed write (n from 0). */
+  retryDelay?: (attempt: number) => number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export class AckPipeline {
+  readonly #o: Required<Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build'>>;
+  readonly #sink: JobSink;
+  readonly #build: AckPipelineOptions['build'];
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  #batch: PipelineItem[] = [];
+  #timer?: NodeJS.Timeout;
+  #immediate?: NodeJS.Immediate;
+  #writing = 0;
+  #inFlight = 0;
+  #paused = false;
+  #closed = false;
+  readonly #abort = new AbortController();
+  #ackTail: Promise<void> = Promise.resolve();
+  #waiters: Array<() => void> = [];
+
+  constructor(options: AckPipelineOptions) {
+    this.#sink = options.sink;
+    this.#build = options.build;
+    this.#log = options.logger;
+    this.#metrics = options.metrics;
+    // Every batch waiting to retry listens on the one abort signal.
+    setMaxListeners(0, this.#abort.signal);
+    this.#o = {
+      batchMaxSize: options.batchMaxSize,
+      batchMaxWait: options.batchMaxWait,
+      maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
+      maxConcurrentWrites: options.maxConcurrentWrites ?? 4,
+      retryDelay: options.retryDelay ?? ((n) => Math.min(2000, 100 * 2 ** n)),
+    };
+  }
+
+  /** true while Redis writes fail and acks are held. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Whether the reader may hand over another message now. */
+  get accepting(): boolean {
+    return !this.#closed && !this.#paused && this.#inFlight < this.#o.maxInFlight;
+  }
+
+  /** Resolves when accepting (never, once closed: the reader stays parked until its connection ends). */
+  whenAccepting(): Promise<void> {
+    if (this.accepting) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  push(item: PipelineItem): void {
+    this.#inFlight += 1;
+    this.#batch.push(item);
+    if (this.#batch.length >= this.#o.batchMaxSize) {
+      this.#flush();
+      return;
+    }
+    if (this.#batch.length === 1) {
+      this.#timer = setTimeout(() => this.#flush(), this.#o.batchMaxWait);
+      if (this.#writing < this.#o.maxConcurrentWrites)
+        this.#immediate = setImmediate(() => this.#flushIfIdle());
+    }
+  }
+
+  /**
+   * Stops taking messages, writes what was collected and waits (at most timeoutMs) until every
+   * stored batch is acked. Resolves true when all were; false when it gave up (those stay unacked
+   * and the broker redelivers them to the next session).
+   */
+  async close(timeoutMs: number): Promise<boolean> {
+    this.#closed = true;
+    this.#waiters = [];
+    this.#flush();
+    const drained = this.#ackTail.then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    this.#abort.abort();
+    this.#setPaused(false);
+    return done;
+  }
+
+  #flushIfIdle(): void {
+    this.#immediate = undefined;
+    if (this.#writing < this.#o.maxConcurrentWrites) this.#flush();
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    this.#metrics.ingestBatchSize.observe(batch.length);
+    const entries = this.#build(batch.map((item) => item.message));
+    this.#writing += 1;
+    const stored = this.#store(entries).finally(() => {
+      this.#writing -= 1;
+      // Group commit: what gathered while Redis was busy goes out now.
+      if (this.#batch.length > 0 && this.#writing < this.#o.maxConcurrentWrites) this.#flush();
+    });
+    this.#ackTail = Promise.all([this.#ackTail, stored]).then(([, ok]) => {
+      let acked = 0;
+      if (ok) for (const item of batch) if (item.ack?.()) acked += 1;
+      if (acked > 0) this.#metrics.messagesAcked.inc(acked);
+      this.#inFlight -= batch.length;
+      this.#wake();
+    });
+  }
+
+  /** Writes until Redis has the entries; false only when closed and gave up. */
+  async #store(entries: JobEntry[]): Promise<boolean> {
+    if (entries.length === 0) return true;
+    for (let attempt = 0; ; attempt++) {
+      if (this.#abort.signal.aborted) return false;
+      const started = performance.now();
+      try {
+        await this.#sink.addBulk(entries);
+        this.#metrics.ingestWriteSeconds.observe((performance.now() - started) / 1000);
+        if (this.#paused) {
+          this.#setPaused(false);
+          this.#log.info('Redis is writable again: acks and reads resume');
+        }
+        return true;
+      } catch (err) {
+        if (isDataError(err)) {
+          // A job that cannot even be serialized fails the same way on every retry: store it as
+          // a dead letter instead, so one message cannot hold every ack behind it. (When no entry
+          // is to blame, it is handled like an outage below: wait and retry, never a tight loop.)
+          const isolated = this.#isolateUnstorable(entries);
+          if (isolated !== entries) {
+            entries = isolated;
+            continue;
+          }
+        }
+        this.#metrics.ingestRedisErrors.inc();
+        if (!this.#paused) {
+          this.#setPaused(true);
+          this.#log.error(
+            { err, jobs: entries.length },
+            'cannot store jobs in Redis: holding PUBACKs and pausing reads (the broker keeps the messages); retrying until Redis is back',
+          );
+        }
+        try {
+          await sleep(this.#o.retryDelay(attempt), undefined, { signal: this.#abort.signal });
+        } catch {
+          return false;
+        }
+      }
+    }
+  }
+
+  /**
+   * Finds the entries that cannot be serialized (each tried alone) and replaces them with a
+   * dead-letter job that keeps the event's identity but not its data.
+   */
+  #isolateUnstorable(entries: JobEntry[]): JobEntry[] {
+    let changed = false;
+    const result: JobEntry[] = [];
+    for (const entry of entries) {
+      try {
+        JSON.stringify(entry.data);
+        result.push(entry);
+      } catch (err) {
+        const { event } = entry.data;
+        changed = true;
+        this.#metrics.messagesRejected.inc({ reason: 'unstorable' });
+        this.#log.error(
+          { err, topic: event.topic, id: event.id, webhook: entry.webhookId },
+          'a message cannot be stored as a job (serialization failed): dead-lettered without its data',
+        );
+        result.push({
+          ...entry,
+          data: {
+            event: { ...event, data: null, dataEncoding: 'json' },
+            reject: `unstorable: ${(err as Error).message.slice(0, 200)}`,
+          },
+        });
+      }
+    }
+    return changed ? result : entries;
+  }
+
+  #setPaused(paused: boolean): void {
+    this.#paused = paused;
+    this.#metrics.ingestPaused.set(paused ? 1 : 0);
+    if (!paused) this.#wake();
+  }
+
+  #wake(): void {
+    while (this.#waiters.length > 0 && this.accepting) this.#waiters.shift()!();
+  }
+}
+
+/** Failures of building the command in this process (not of Redis): retrying cannot help. */
+function isDataError(err: unknown): boolean {
+  return err instanceof RangeError || err instanceof TypeError;
+}

@@ -1,0 +1,25 @@
+/** Public surface of the ingest module: MQTT → Redis with PUBACK after the write, one leader. */
+import type { AppDeps, Part } from '../app.js';
+import type { IngestStatus } from '../admin/status.js';
+import type { CredentialSource } from '../auth/types.js';
+import type { JobSink } from '../delivery/job.js';
+import { MqttIngest } from './mqtt-ingest.js';
+
+export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './mqtt-ingest.js';
+export { LeaderLock, leaderLockKey, type LeaderLockOptions } from './leader-lock.js';
+export { AckPipeline, type AckPipelineOptions, type PipelineItem } from './ack-pipeline.js';
+export { JobBuilder, type ReceivedMessage, type RejectReason } from './job-builder.js';
+export { brokerTarget, type BrokerTarget } from './mqtt-options.js';
+export { Backoff } from './backoff.js';
+
+export interface IngestWiring {
+  /** Broker login: LufthansaCredentials or StaticMqttCredentials (auth's createAuth().credentials). */
+  credentials: CredentialSource;
+  /** Where jobs go: a QueueJobWriter (src/routing). */
+  sink: JobSink;
+}
+
+/** The ingest part for the app (role all or ingest); also a StatusSources.ingest. */
+export function createIngest(deps: AppDeps, wiring: IngestWiring): Part & { status(): IngestStatus } {
+  return new MqttIngest(deps, { credentials: wiring.credentials, sink: wiring.sink });
+}

@@ -1,0 +1,156 @@
+/**
+ * One active ingest among replicas: the same MQTT client id connected twice makes the broker kick
+ * one of them, so replicas elect a leader through a Redis key.
+ *
+ * - Acquire: SET key owner NX PX ttl. A standby that fails reads the key's PTTL and tries again
+ *   right after it would expire (at most every ttl/3), so it takes over within the TTL.
+ * - Renew every ttl/3 with compare-and-pexpire (Lua), so only the owner extends it.
+ * - Lost: another owner holds the key (renewal answered 0), or renewals failed for 80% of the TTL
+ *   (after that the key may expire and someone else may take it). onLost fires at once.
+ * - Release on a clean stop (compare-and-del), so a restarted or standby replica takes over at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { Redis } from '../redis.js';
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export interface LeaderLockOptions {
+  redis: Redis;
+  key: string;
+  ttl: number;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  owner?: string;
+  onAcquired(): void;
+  onLost(reason: string): void;
+}
+
+export function leaderLockKey(prefix: string): string {
+  return `${prefix}:ingest:leader`;
+}
+
+export class LeaderLock {
+  readonly owner: string;
+  readonly #o: LeaderLockOptions;
+  readonly #log: Logger;
+  #held = false;
+  #renewedAt = 0;
+  #timer?: NodeJS.Timeout;
+  #running = false;
+  #renewFailures = 0;
+
+  constructor(options: LeaderLockOptions) {
+    this.#o = options;
+    this.owner = options.owner ?? `${process.pid}-${randomUUID()}`;
+    this.#log = options.logger;
+  }
+
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Starts electing; resolves after the first attempt (leader or standby). */
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.#tick();
+  }
+
+  /** Stops the timers and releases the lock if held. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    if (!this.#held) return;
+    this.#setHeld(false);
+    try {
+      await this.#o.redis.eval(RELEASE, 1, this.#o.key, this.owner);
+    } catch (err) {
+      this.#log.warn({ err }, 'could not release the leader lock; a standby takes over when it expires');
+    }
+  }
+
+  #schedule(ms: number): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), Math.max(10, Math.round(ms)));
+  }
+
+  async #tick(): Promise<void> {
+    if (!this.#running) return;
+    const { ttl } = this.#o;
+    if (this.#held) await this.#renew();
+    else await this.#acquire();
+    if (!this.#running) return;
+    if (this.#held) this.#schedule(this.#renewFailures > 0 ? ttl / 10 : ttl / 3);
+  }
+
+  async #acquire(): Promise<void> {
+    const { redis, key, ttl } = this.#o;
+    try {
+      const ok = await redis.set(key, this.owner, 'PX', ttl, 'NX');
+      if (ok === 'OK' && this.#running) {
+        this.#renewedAt = this.#o.clock.now();
+        this.#renewFailures = 0;
+        this.#setHeld(true);
+        this.#log.info({ ttl }, 'leader lock acquired: this replica runs the MQTT ingest');
+        this.#o.onAcquired();
+        return;
+      }
+      if (ok === 'OK') {
+        await redis.eval(RELEASE, 1, key, this.owner);
+        return;
+      }
+      const remaining = await redis.pttl(key);
+      this.#schedule(remaining > 0 ? Math.min(remaining + 20, ttl / 3) : 50);
+    } catch (err) {
+      this.#log.debug({ err }, 'leader lock: Redis unavailable, trying again');
+      this.#schedule(ttl / 3);
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const { redis, key, ttl } = this.#o;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const renewed = await Promise.race([
+        redis.eval(RENEW, 1, key, this.owner, String(ttl)) as Promise<number>,
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('renewal timed out')), ttl / 3)),
+        ),
+      ]);
+      if (renewed === 1) {
+        this.#renewedAt = this.#o.clock.now();
+        this.#renewFailures = 0;
+        return;
+      }
+      this.#lose('another replica holds the leader lock');
+    } catch (err) {
+      this.#renewFailures += 1;
+      if (this.#o.clock.now() - this.#renewedAt >= ttl * 0.8) {
+        this.#lose(
+          `could not renew the leader lock for ${Math.round((this.#o.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
+        );
+      } else {
+        this.#log.debug({ err }, 'leader lock renewal failed; retrying');
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #lose(reason: string): void {
+    this.#setHeld(false);
+    this.#log.warn({ reason }, `leader lock lost (${reason}): disconnecting MQTT, now standby`);
+    this.#o.onLost(reason);
+    this.#schedule(50);
+  }
+
+  #setHeld(held: boolean): void {
+    this.#held = held;
+    this.#o.metrics.leader.set(held ? 1 : 0);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Which parts run for a role, in start order. Each folder's index.ts exposes a factory; this file
+ * only chooses and orders them. Stop runs in reverse: ingest stops taking messages first (and acks
+ * what Redis already has), then workers finish in-flight deliveries, then auth and the admin server.
+ */
+import type { AppDeps, Part } from './app.js';
+import { AdminServer, type StatusSources } from './admin/index.js';
+import { createAuth } from './auth/index.js';
+import { createDelivery, jobOptionsFor } from './delivery/index.js';
+import { createEnricher } from './events/index.js';
+import { createIngest } from './ingest/index.js';
+import { QueueJobWriter } from './routing/index.js';
+
+export function buildParts(deps: AppDeps): Part[] {
+  const { config } = deps;
+  const runsIngest = config.role !== 'worker';
+  const runsWorkers = config.role !== 'ingest';
+  const sources: StatusSources = {};
+  const parts: Part[] = [];
+
+  parts.push(new AdminServer({ deps, sources }));
+
+  const auth = createAuth(deps);
+  sources.tokens = auth.tokens;
+  parts.push(auth.part);
+
+  const needsEnricher = runsWorkers && config.webhooks.some((w) => w.enabled && w.enrich.length > 0);
+  const enricher = needsEnricher && auth.apiToken ? createEnricher(deps, auth.apiToken) : undefined;
+  const delivery = createDelivery(deps, { tokenProviders: auth.providers, enricher });
+  sources.webhooks = delivery.webhooks;
+  sources.deadLetters = delivery.deadLetters;
+  if (runsWorkers) {
+    parts.push({
+      name: delivery.part.name,
+      start: () => delivery.part.start(),
+      stop: async () => {
+        await delivery.part.stop();
+        await enricher?.close();
+      },
+    });
+  } else {
+    // Admin views of queues and dead letters work without workers; only their connections close.
+    parts.push({ name: 'delivery-admin', start: async () => undefined, stop: () => delivery.part.stop() });
+  }
+
+  if (runsIngest) {
+    const sink = new QueueJobWriter({
+      config,
+      redis: deps.redis,
+      logger: deps.logger.child({ module: 'routing' }),
+      jobOptions: (webhook) => jobOptionsFor(webhook, config),
+    });
+    const ingest = createIngest(deps, { credentials: auth.credentials, sink });
+    sources.ingest = ingest;
+    sources.credentials = auth.credentials;
+    parts.push({
+      name: ingest.name,
+      start: () => ingest.start(),
+      stop: async () => {
+        await ingest.stop();
+        await sink.close();
+      },
+    });
+  } else if (config.source.kind === 'lufthansa') {
+    sources.credentials = auth.credentials;
+  }
+
+  return parts;
+}

@@ -1,0 +1,42 @@
+/**
+ * Redis connections. BullMQ wants `maxRetriesPerRequest: null` on worker connections (blocking
+ * commands); ingest and tools use a connection that fails fast so a Redis outage surfaces as an
+ * error instead of an ever-growing offline queue.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type { Redis } from 'ioredis';
+
+export interface RedisConnectOptions {
+  /** For BullMQ workers and queue event listeners. */
+  blocking?: boolean;
+  name?: string;
+}
+
+export function connectRedis(url: string, options: RedisConnectOptions = {}): Redis {
+  const base: RedisOptions = {
+    connectionName: options.name ? `flup:${options.name}` : undefined,
+    lazyConnect: false,
+    enableReadyCheck: true,
+    // Reconnect forever with a capped delay: Redis outages are expected and survived.
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+  };
+  return new Redis(url, {
+    ...base,
+    ...(options.blocking
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
+  });
+}
+
+/** Deletes every key that starts with `prefix` (SCAN, not KEYS: safe on a busy server). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -1,0 +1,453 @@
+/**
+ * A simulated day of Lufthansa Group flights that the broker and API simulators both draw from, so
+ * a notification and the Flight Status resource it links to agree: after "New Gate Information"
+ * the resource shows the new gate, after "Cancelled" FlightStatus CD, after "Departed" DP with the
+ * actual time. Times are kept in UTC; local times use each airport's winter (November) offset.
+ */
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+
+interface Airport {
+  /** UTC offset in hours, winter time. */
+  utcOffset: number;
+  terminal: string;
+  gates: string[];
+  /** Where a flight to this airport goes when diverted or rerouted. */
+  alternate: string;
+}
+
+const range = (prefix: string, from: number, to: number, step = 1) =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => `${prefix}${from + i * step}`);
+
+const AIRPORTS: Record<string, Airport> = {
+  FRA: {
+    utcOffset: 1,
+    terminal: '1',
+    gates: [...range('A', 10, 26, 2), ...range('B', 20, 28, 2), ...range('Z', 11, 25, 2)],
+    alternate: 'CGN',
+  },
+  MUC: {
+    utcOffset: 1,
+    terminal: '2',
+    gates: [...range('G', 10, 28, 2), ...range('H', 32, 48, 4), ...range('K', 11, 19, 2)],
+    alternate: 'NUE',
+  },
+  ZRH: {
+    utcOffset: 1,
+    terminal: '1',
+    gates: [...range('A', 52, 68, 4), ...range('E', 22, 38, 4)],
+    alternate: 'BSL',
+  },
+  VIE: {
+    utcOffset: 1,
+    terminal: '3',
+    gates: [...range('F', 1, 37, 4), ...range('G', 31, 37, 2)],
+    alternate: 'BTS',
+  },
+  BRU: { utcOffset: 1, terminal: 'A', gates: range('A', 40, 72, 4), alternate: 'LGG' },
+  DUS: { utcOffset: 1, terminal: 'B', gates: range('B', 1, 18, 1), alternate: 'CGN' },
+  HAM: {
+    utcOffset: 1,
+    terminal: '2',
+    gates: [...range('B', 1, 9, 2), ...range('C', 1, 9, 2)],
+    alternate: 'BRE',
+  },
+  PMI: { utcOffset: 1, terminal: 'A', gates: range('A', 1, 16, 1), alternate: 'IBZ' },
+  LHR: {
+    utcOffset: 0,
+    terminal: '2',
+    gates: [...range('A', 9, 23, 2), ...range('B', 32, 46, 2)],
+    alternate: 'STN',
+  },
+  JFK: { utcOffset: -5, terminal: '1', gates: range('', 1, 11, 1), alternate: 'EWR' },
+  ORD: { utcOffset: -6, terminal: '5', gates: range('M', 1, 21, 2), alternate: 'MKE' },
+  SFO: { utcOffset: -8, terminal: 'I', gates: range('G', 91, 102, 1), alternate: 'OAK' },
+  LAS: { utcOffset: -8, terminal: '3', gates: range('E', 1, 12, 1), alternate: 'PHX' },
+  CGN: { utcOffset: 1, terminal: '1', gates: range('C', 1, 12, 1), alternate: 'DUS' },
+  NUE: { utcOffset: 1, terminal: '1', gates: range('A', 1, 9, 1), alternate: 'MUC' },
+  BSL: { utcOffset: 1, terminal: '1', gates: range('', 1, 9, 1), alternate: 'ZRH' },
+  BTS: { utcOffset: 1, terminal: '1', gates: range('', 1, 9, 1), alternate: 'VIE' },
+  LGG: { utcOffset: 1, terminal: '1', gates: range('', 1, 6, 1), alternate: 'BRU' },
+  BRE: { utcOffset: 1, terminal: '1', gates: range('', 1, 10, 1), alternate: 'HAM' },
+  IBZ: { utcOffset: 1, terminal: '1', gates: range('', 1, 12, 1), alternate: 'PMI' },
+  STN: { utcOffset: 0, terminal: '1', gates: range('', 1, 20, 1), alternate: 'LHR' },
+  EWR: { utcOffset: -5, terminal: 'B', gates: range('B', 40, 60, 2), alternate: 'JFK' },
+  MKE: { utcOffset: -6, terminal: '1', gates: range('E', 50, 60, 2), alternate: 'ORD' },
+  OAK: { utcOffset: -8, terminal: '2', gates: range('', 20, 32, 1), alternate: 'SFO' },
+  PHX: { utcOffset: -7, terminal: '4', gates: range('A', 1, 30, 1), alternate: 'LAS' },
+};
+
+/** carrier, number, from, to, scheduled local departure, block minutes, IATA aircraft code. */
+const SCHEDULE: Array<[string, string, string, string, string, number, string]> = [
+  ['LH', '400', 'FRA', 'JFK', '10:10', 540, '74H'],
+  ['LX', '14', 'ZRH', 'JFK', '13:00', 545, '333'],
+  ['OS', '111', 'VIE', 'FRA', '06:50', 85, '320'],
+  ['SN', '2901', 'BRU', 'MUC', '10:20', 75, '319'],
+  ['EW', '9582', 'DUS', 'PMI', '08:30', 145, '320'],
+  ['4Y', '42', 'FRA', 'LAS', '12:15', 725, '333'],
+  ['LH', '2056', 'MUC', 'HAM', '07:05', 70, '32N'],
+  ['LH', '454', 'FRA', 'SFO', '13:25', 695, '359'],
+  ['LX', '318', 'ZRH', 'LHR', '07:00', 105, '223'],
+  ['OS', '65', 'VIE', 'ORD', '10:05', 630, '763'],
+  ['LH', '2472', 'MUC', 'LHR', '07:20', 125, '32N'],
+  ['SN', '2587', 'BRU', 'VIE', '18:05', 105, '320'],
+];
+
+/** FLUP action code → the notification's Update.Message (LUFTHANSA-NOTES.md §3). */
+export const FLUP_MESSAGES: Readonly<Record<string, string>> = {
+  'MVT ED': 'New Estimated Departure',
+  'MVT EA': 'New Estimated Arrival',
+  'MVT AD': 'Departed',
+  'MVT AA': 'Arrived',
+  Y: 'New Gate Information',
+  'ASM CNL': 'Cancelled',
+  'ASM NEW RIN': 'Reinstated',
+  'ASM RPL DIV': 'Diverted',
+  'ASM RPL RRT': 'Rerouted',
+  'ASM TIM': 'Schedule Change',
+};
+
+const FLIGHT_STATUS: Record<string, string> = {
+  CD: 'Flight Cancelled',
+  DP: 'Flight Departed',
+  LD: 'Flight Landed',
+  RT: 'Flight Rerouted',
+  NA: 'No status',
+};
+
+const TIME_STATUS: Record<string, string> = {
+  FE: 'Flight Early',
+  OT: 'Flight On Time',
+  DL: 'Flight Delayed',
+  NO: 'No status',
+};
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+interface FlightEnd {
+  airport: string;
+  scheduled: number;
+  estimated?: number;
+  actual?: number;
+  gate: string;
+}
+
+interface Flight {
+  carrier: string;
+  number: string;
+  date: string;
+  aircraft: string;
+  blockMinutes: number;
+  departure: FlightEnd;
+  arrival: FlightEnd;
+  status: 'NA' | 'CD' | 'DP' | 'LD' | 'RT';
+  /** Status to return to when a cancellation is reinstated. */
+  statusBeforeCancel?: Flight['status'];
+  rerouted: boolean;
+}
+
+export interface FlightNotification {
+  topic: string;
+  payload: string;
+}
+
+export interface FlightBoardOptions {
+  /** Base of the Flight Status links in notifications, e.g. the API simulator's url. */
+  apiBase: string;
+  /** Flight date (YYYY-MM-DD); default: today (UTC) by the clock. */
+  date?: string;
+  /** How many flights of the schedule (1-12); default all. */
+  count?: number;
+  /** Random source in [0, 1); pass a seeded one for reproducible runs. */
+  random?: () => number;
+  clock?: Clock;
+  /** First topic level: prd (production) or whatever the broker simulator uses. */
+  topicPrefix?: string;
+}
+
+/** The events each phase of a flight allows, with weights for randomUpdate(). */
+const NEXT_CODES: Record<'scheduled' | 'cancelled' | 'departed', Array<[string, number]>> = {
+  scheduled: [
+    ['MVT ED', 3],
+    ['Y', 3],
+    ['ASM TIM', 1],
+    ['MVT AD', 2],
+    ['ASM CNL', 0.5],
+    ['ASM RPL RRT', 0.3],
+  ],
+  cancelled: [['ASM NEW RIN', 1]],
+  departed: [
+    ['MVT EA', 3],
+    ['MVT AA', 1.5],
+    ['Y', 1],
+    ['ASM RPL DIV', 0.3],
+  ],
+};
+
+function isoMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16);
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+}
+
+export class FlightBoard {
+  readonly #apiBase: string;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  readonly #topicPrefix: string;
+  /** By `<flight number>/<date>`, e.g. `LH400/2026-11-23`. */
+  readonly #flights = new Map<string, Flight>();
+
+  constructor(options: FlightBoardOptions) {
+    this.#apiBase = options.apiBase.replace(/\/+$/, '');
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? systemClock;
+    this.#topicPrefix = options.topicPrefix ?? 'prd';
+    const date = options.date ?? new Date(this.#clock.now()).toISOString().slice(0, 10);
+    for (const row of SCHEDULE.slice(0, options.count ?? SCHEDULE.length))
+      this.#add(this.#schedule(row, date));
+  }
+
+  /** The flights on the board now: `LH400` and its date. */
+  flights(): Array<{ flightNumber: string; date: string; topic: string }> {
+    return [...this.#flights.values()].map((f) => ({
+      flightNumber: f.carrier + f.number,
+      date: f.date,
+      topic: this.#topic(f),
+    }));
+  }
+
+  /** Picks a flight and an event its state allows, applies it and returns the notification. */
+  randomUpdate(): FlightNotification {
+    const latest = new Map<string, Flight>();
+    for (const f of this.#flights.values()) {
+      const key = f.carrier + f.number;
+      if (!latest.has(key) || f.date > latest.get(key)!.date) latest.set(key, f);
+    }
+    const candidates = [...latest.values()];
+    let flight = candidates[Math.floor(this.#random() * candidates.length)]!;
+    // A landed flight is done for the day: the schedule repeats the next day.
+    if (this.#phase(flight) === 'landed') flight = this.#add(this.#nextDay(flight));
+    const choices = NEXT_CODES[this.#phase(flight) as keyof typeof NEXT_CODES];
+    const total = choices.reduce((sum, [, w]) => sum + w, 0);
+    let pick = this.#random() * total;
+    const code = choices.find(([, w]) => (pick -= w) < 0)?.[0] ?? choices[0]![0];
+    return this.update(flight.carrier + flight.number, code, flight.date);
+  }
+
+  /**
+   * Applies one FLUP action to a flight (also outside the usual order, for tests) and returns its
+   * notification in Lufthansa's format. `date` defaults to the flight's latest date on the board.
+   */
+  update(flightNumber: string, code: string, date?: string): FlightNotification {
+    const flight = this.#find(flightNumber, date);
+    if (!flight) throw new Error(`no flight ${flightNumber}${date ? ` on ${date}` : ''} on the board`);
+    this.#apply(flight, code);
+    const url = `${this.#apiBase}/v1/operations/flightstatus/${flight.carrier}${flight.number}/${flight.date}`;
+    const notification = {
+      Update: {
+        Timestamp: new Date(this.#clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        Message: FLUP_MESSAGES[code] ?? 'Flight Update',
+        Code: code,
+      },
+      Meta: { '@Version': '1.0.0', Link: [{ '@Href': url, '@Rel': 'related' }] },
+    };
+    return { topic: this.#topic(flight), payload: JSON.stringify(notification) };
+  }
+
+  /** The Flight Status resource (LUFTHANSA-NOTES.md §4); undefined for a flight not on the board. */
+  flightStatus(flightNumber: string, date: string): unknown {
+    const flight = this.#flights.get(`${flightNumber}/${date}`);
+    if (!flight) return undefined;
+    return {
+      FlightStatusResource: {
+        Flights: { Flight: this.#resource(flight) },
+        Meta: {
+          '@Version': '1.0.0',
+          Link: [
+            {
+              '@Href': `${this.#apiBase}/v1/operations/flightstatus/${flightNumber}/${date}`,
+              '@Rel': 'self',
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  #find(flightNumber: string, date?: string): Flight | undefined {
+    if (date) return this.#flights.get(`${flightNumber}/${date}`);
+    let latest: Flight | undefined;
+    for (const f of this.#flights.values()) {
+      if (f.carrier + f.number === flightNumber && (!latest || f.date > latest.date)) latest = f;
+    }
+    return latest;
+  }
+
+  #add(flight: Flight): Flight {
+    this.#flights.set(`${flight.carrier}${flight.number}/${flight.date}`, flight);
+    // Keep a few days of history for links still in flight; drop older days.
+    const oldest = addDays(flight.date, -3);
+    for (const [key, f] of this.#flights) if (f.date < oldest) this.#flights.delete(key);
+    return flight;
+  }
+
+  #topic(f: Flight): string {
+    return `${this.#topicPrefix}/FlightUpdate/${f.carrier}/${f.carrier}${f.number}/${f.date}`;
+  }
+
+  #phase(f: Flight): 'scheduled' | 'cancelled' | 'departed' | 'landed' {
+    if (f.status === 'CD') return 'cancelled';
+    if (f.status === 'LD') return 'landed';
+    return f.departure.actual !== undefined ? 'departed' : 'scheduled';
+  }
+
+  #schedule(
+    [carrier, number, from, to, localTime, blockMinutes, aircraft]: (typeof SCHEDULE)[number],
+    date: string,
+  ): Flight {
+    const [h, m] = localTime.split(':').map(Number) as [number, number];
+    const departure =
+      Date.parse(`${date}T00:00:00Z`) + (h * 60 + m) * MINUTE - AIRPORTS[from]!.utcOffset * 60 * MINUTE;
+    return {
+      carrier,
+      number,
+      date,
+      aircraft,
+      blockMinutes,
+      departure: { airport: from, scheduled: departure, gate: this.#pick(AIRPORTS[from]!.gates) },
+      arrival: {
+        airport: to,
+        scheduled: departure + blockMinutes * MINUTE,
+        gate: this.#pick(AIRPORTS[to]!.gates),
+      },
+      status: 'NA',
+      rerouted: false,
+    };
+  }
+
+  #nextDay(f: Flight): Flight {
+    const row = SCHEDULE.find(([c, n]) => c === f.carrier && n === f.number)!;
+    return this.#schedule(row, addDays(f.date, 1));
+  }
+
+  #pick<T>(list: T[], not?: T): T {
+    const choices = list.length > 1 && not !== undefined ? list.filter((x) => x !== not) : list;
+    return choices[Math.floor(this.#random() * choices.length)]!;
+  }
+
+  /** Minutes in [min, max]. */
+  #minutes(min: number, max: number): number {
+    return (min + Math.floor(this.#random() * (max - min + 1))) * MINUTE;
+  }
+
+  #apply(f: Flight, code: string): void {
+    const dep = f.departure;
+    const arr = f.arrival;
+    switch (code) {
+      case 'MVT ED': {
+        dep.estimated = dep.scheduled + this.#minutes(5, 90);
+        arr.estimated = dep.estimated + f.blockMinutes * MINUTE;
+        break;
+      }
+      case 'MVT EA': {
+        const from = dep.actual ?? dep.estimated ?? dep.scheduled;
+        arr.estimated = from + f.blockMinutes * MINUTE + this.#minutes(-20, 25);
+        break;
+      }
+      case 'MVT AD': {
+        dep.actual = (dep.estimated ?? dep.scheduled) + this.#minutes(-2, 10);
+        arr.estimated = dep.actual + f.blockMinutes * MINUTE;
+        f.status = 'DP';
+        break;
+      }
+      case 'MVT AA': {
+        dep.actual ??= dep.estimated ?? dep.scheduled;
+        arr.actual = (arr.estimated ?? dep.actual + f.blockMinutes * MINUTE) + this.#minutes(-5, 5);
+        f.status = 'LD';
+        break;
+      }
+      case 'Y': {
+        // Before departure the departure gate changes; once airborne, the arrival gate.
+        const end = dep.actual === undefined ? dep : arr;
+        end.gate = this.#pick(AIRPORTS[end.airport]!.gates, end.gate);
+        break;
+      }
+      case 'ASM CNL': {
+        if (f.status !== 'CD') f.statusBeforeCancel = f.status;
+        f.status = 'CD';
+        break;
+      }
+      case 'ASM NEW RIN': {
+        f.status = f.statusBeforeCancel ?? 'NA';
+        f.statusBeforeCancel = undefined;
+        break;
+      }
+      case 'ASM RPL DIV':
+      case 'ASM RPL RRT': {
+        const to = AIRPORTS[arr.airport]!.alternate;
+        arr.airport = to;
+        arr.gate = this.#pick(AIRPORTS[to]!.gates);
+        arr.estimated = (dep.actual ?? dep.estimated ?? dep.scheduled) + (f.blockMinutes + 20) * MINUTE;
+        f.rerouted = true;
+        f.status = 'RT';
+        break;
+      }
+      case 'ASM TIM': {
+        const shift = this.#minutes(15, 90) * (this.#random() < 0.3 ? -1 : 1);
+        dep.scheduled += shift;
+        arr.scheduled += shift;
+        dep.estimated = undefined;
+        arr.estimated = undefined;
+        break;
+      }
+      default:
+        // An action the bridge does not know: nothing visible changes.
+        break;
+    }
+  }
+
+  #end(end: FlightEnd, cancelled: boolean): Record<string, unknown> {
+    const offset = AIRPORTS[end.airport]!.utcOffset * 60 * MINUTE;
+    const local = (ms: number) => ({ DateTime: isoMinute(ms + offset) });
+    const utc = (ms: number) => ({ DateTime: `${isoMinute(ms)}Z` });
+    const latest = end.actual ?? end.estimated;
+    const timeStatus =
+      cancelled || latest === undefined
+        ? cancelled
+          ? 'NO'
+          : 'OT'
+        : latest - end.scheduled > 5 * MINUTE
+          ? 'DL'
+          : end.scheduled - latest > 5 * MINUTE
+            ? 'FE'
+            : 'OT';
+    return {
+      AirportCode: end.airport,
+      ScheduledTimeLocal: local(end.scheduled),
+      ScheduledTimeUTC: utc(end.scheduled),
+      ...(end.estimated !== undefined && {
+        EstimatedTimeLocal: local(end.estimated),
+        EstimatedTimeUTC: utc(end.estimated),
+      }),
+      ...(end.actual !== undefined && { ActualTimeLocal: local(end.actual), ActualTimeUTC: utc(end.actual) }),
+      TimeStatus: { Code: timeStatus, Definition: TIME_STATUS[timeStatus] },
+      Terminal: { Name: AIRPORTS[end.airport]!.terminal, Gate: end.gate },
+    };
+  }
+
+  #resource(f: Flight): Record<string, unknown> {
+    const cancelled = f.status === 'CD';
+    return {
+      Departure: this.#end(f.departure, cancelled),
+      Arrival: this.#end(f.arrival, cancelled),
+      MarketingCarrier: { AirlineID: f.carrier, FlightNumber: f.number },
+      OperatingCarrier: { AirlineID: f.carrier, FlightNumber: f.number },
+      Equipment: { AircraftCode: f.aircraft },
+      FlightStatus: { Code: f.status, Definition: FLIGHT_STATUS[f.status] },
+    };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The whole product as a user runs it: `App` with a Lufthansa source against the simulated API
+ * and broker (TLS, JWT login), real Redis, real HTTP receivers verifying signatures.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { App } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
+import { createLogger } from '../src/logger.js';
+import { LufthansaApiSim } from '../src/sim/index.js';
+import { LufthansaBrokerSim } from '../src/sim/broker.js';
+import { FlightBoard } from '../src/sim/flights.js';
+import { mountFlightStatus } from '../src/sim/flight-status.js';
+import { WebhookReceiver } from '../src/sim/receiver.js';
+import { FLIGHT_EVENT_TYPES, parseFlightTopic, type EventEnvelope } from '../src/events/envelope.js';
+import { createTestPki } from './helpers/tls.js';
+import { SHARED_REDIS_URL, uniquePrefix, waitFor } from './helpers/servers.js';
+
+const OPS_SECRET = 'whsec_b3BzLXNlY3JldC1mb3ItYXBwLXRlc3QtMTIzNA==';
+const CANCEL_SECRET = 'whsec_Y2FuY2VsLXNlY3JldC1mb3ItYXBwLXRlc3QtOTg3';
+
+test('lufthansa source end to end: JWT login over TLS, typed and enriched deliveries, credentials reused after a restart', async (t) => {
+  const pki = createTestPki();
+  const api = new LufthansaApiSim({ brokerEndpoint: '127.0.0.1' });
+  await api.start();
+  const board = new FlightBoard({ apiBase: api.url, count: 6 });
+  const flightStatus = mountFlightStatus(api, board);
+  const broker = new LufthansaBrokerSim({
+    verifyLogin: (u, p) => api.verifyBrokerLogin(u, p),
+    tls: { key: pki.serverKey, cert: pki.serverCert },
+  });
+  await broker.start();
+  const ops = new WebhookReceiver({ secrets: [OPS_SECRET] });
+  const cancellations = new WebhookReceiver({ secrets: [CANCEL_SECRET] });
+  await ops.start();
+  await cancellations.start();
+  const prefix = uniquePrefix('app');
+  const dir = mkdtempSync(join(tmpdir(), 'flup-app-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(
+    file,
+    `
+redis: { url: "${SHARED_REDIS_URL}", prefix: ${prefix} }
+source:
+  kind: lufthansa
+  lufthansa:
+    apiBase: ${api.url}
+    clientKey: demo-key
+    clientSecret: demo-secret
+    clientId: app-test
+    topics: ["prd/FlightUpdate/#"]
+    broker: { port: ${broker.port}, tls: true, caFile: ${pki.caFile} }
+admin: { listen: "off" }
+log: { level: silent }
+webhooks:
+  - { id: ops, url: "${ops.url}/flights", secret: "${OPS_SECRET}", enrich: [flightStatus] }
+  - { id: cancellations, url: "${cancellations.url}/cancel", secret: "${CANCEL_SECRET}", events: [flight.cancelled] }
+`,
+  );
+  const config = loadConfig({ file, env: {} });
+  const logger = createLogger({
+    level: process.env.APP_TEST_LOG === 'info' ? 'info' : 'silent',
+    format: 'json',
+  });
+  let app = new App(config, { logger });
+  t.after(async () => {
+    await app.stop();
+    await Promise.all([ops.stop(), cancellations.stop(), broker.stop(), api.stop()]);
+    pki.dispose();
+    const redis = new Redis(SHARED_REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  await app.start();
+  // Messages published before the first SUBACK would have no subscriber (a new session).
+  await waitFor(() => broker.stats.subscriptions > 0, 10_000, 'the bridge to log in and subscribe');
+
+  const published = new Map<string, { topic: string; payload: string }>();
+  const publish = async (n: { topic: string; payload: string }) => {
+    published.set(`${n.topic}\0${n.payload}`, n);
+    await broker.publish(n.topic, n.payload);
+  };
+  for (let i = 0; i < 60; i++) await publish(board.randomUpdate());
+  const [first] = board.flights();
+  await publish(board.update(first!.flightNumber, 'ASM CNL', first!.date));
+
+  await waitFor(() => ops.uniqueIds === published.size, 20_000, `${published.size} deliveries to ops`);
+  const cancelled = [...published.values()].filter((n) => JSON.parse(n.payload).Update.Code === 'ASM CNL');
+  await waitFor(() => cancellations.uniqueIds === cancelled.length, 10_000, 'the cancellations');
+
+  assert.equal(ops.rejected + cancellations.rejected, 0, 'every signature verifies');
+  for (const delivery of ops.deliveries) {
+    const event = delivery.json as EventEnvelope;
+    const code = (event.data as { Update: { Code: string } }).Update.Code;
+    assert.equal(event.type, FLIGHT_EVENT_TYPES[code], `type of ${code}`);
+    assert.deepEqual(event.flight, parseFlightTopic(event.topic));
+    assert.ok(Array.isArray(event.flightStatus), `flightStatus on ${event.id}: ${event.flightStatusError}`);
+    const flight = event.flightStatus[0] as { MarketingCarrier: { AirlineID: string; FlightNumber: string } };
+    assert.equal(
+      `${flight.MarketingCarrier.AirlineID}${flight.MarketingCarrier.FlightNumber}`.replace(/^(\D+)0+/, '$1'),
+      `${event.flight!.carrier}${event.flight!.flightNumber}`,
+    );
+  }
+  assert.ok(cancellations.deliveries.every((d) => d.type === 'flight.cancelled'));
+  // One flight-status call per flight resource and cache window, however many notifications.
+  const resources = new Set([...published.values()].map((n) => JSON.parse(n.payload).Meta.Link[0]['@Href']));
+  assert.ok(
+    flightStatus.total <= resources.size,
+    `flight-status calls: ${flightStatus.total} for ${resources.size} flights`,
+  );
+  assert.equal(api.calls.certificate, 1);
+
+  // A restart keeps the broker login (same clientID, no second Certificate Manager call).
+  const clientIds = [...api.issuedClientIds];
+  await app.stop();
+  app = new App(config, { logger });
+  await app.start();
+  await waitFor(() => broker.connectedClients === 1, 10_000, 'the restarted bridge to log in');
+  await publish(board.randomUpdate());
+  await waitFor(() => ops.uniqueIds === published.size, 10_000, 'the delivery after the restart');
+  assert.equal(api.calls.certificate, 1);
+  assert.deepEqual([...api.issuedClientIds], clientIds);
+});

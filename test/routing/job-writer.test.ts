@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { QueueJobWriter } from '../../src/routing/job-writer.js';
+import { queueName, type JobEntry } from '../../src/delivery/job.js';
+import { connectRedis } from '../../src/redis.js';
+import { SHARED_REDIS_URL, startRedis, uniquePrefix } from '../helpers/servers.js';
+import { configFrom, deleteKeys, hook, jobIds, silentLogger } from '../ingest/support.js';
+
+function entry(webhookId: string, jobId: string): JobEntry {
+  return {
+    webhookId,
+    jobId,
+    data: {
+      event: {
+        id: `msg_${jobId}`,
+        type: 'mqtt.message',
+        topic: 't',
+        receivedAt: new Date(0).toISOString(),
+        data: { n: jobId },
+        dataEncoding: 'json',
+      },
+    },
+  };
+}
+
+test('writes each entry to its webhook queue with retention options; a repeated job id adds nothing', async () => {
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix },
+    webhooks: [hook('a'), hook('b')],
+  });
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  try {
+    await writer.addBulk([entry('a', 'k1'), entry('b', 'k1'), entry('a', 'k2')]);
+    await writer.addBulk([entry('a', 'k1'), entry('a', 'k3'), entry('b', 'k1')]);
+    assert.deepEqual((await jobIds(SHARED_REDIS_URL, prefix, 'a')).sort(), ['k1', 'k2', 'k3']);
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'b'), ['k1']);
+    const queue = new Queue(queueName('a'), { connection: redis, prefix });
+    const job = await queue.getJob('k2');
+    assert.deepEqual(job?.opts.removeOnComplete, { age: 24 * 3600, count: 100_000 });
+    assert.equal(job?.opts.removeOnFail, false);
+    assert.deepEqual(job?.data.event.data, { n: 'k2' });
+    await queue.close();
+    await assert.rejects(writer.addBulk([entry('nope', 'k1')]), /no queue for webhook "nope"/);
+  } finally {
+    await writer.close();
+    await deleteKeys(SHARED_REDIS_URL, prefix);
+    redis.disconnect();
+  }
+});
+
+test('an injected jobOptions function decides the options per webhook', async () => {
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({ source: { kind: 'mqtt' }, redis: { prefix }, webhooks: [hook('a')] });
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
+  const writer = new QueueJobWriter({
+    config,
+    redis,
+    logger: silentLogger(),
+    jobOptions: (w) => ({ attempts: w.retry.attempts, removeOnFail: { age: 60 } }),
+  });
+  try {
+    await writer.addBulk([entry('a', 'k1')]);
+    const queue = new Queue(queueName('a'), { connection: redis, prefix });
+    const job = await queue.getJob('k1');
+    assert.equal(job?.opts.attempts, 20);
+    assert.deepEqual(job?.opts.removeOnFail, { age: 60 });
+    await queue.close();
+  } finally {
+    await writer.close();
+    await deleteKeys(SHARED_REDIS_URL, prefix);
+    redis.disconnect();
+  }
+});
+
+test('rejects while Redis is down, succeeds once it is back', async () => {
+  const server = await startRedis();
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix, url: server.url },
+    webhooks: [hook('a'), hook('b')],
+  });
+  const redis = connectRedis(server.url, { name: 'writer-test' });
+  redis.on('error', () => undefined);
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  try {
+    await writer.addBulk([entry('a', 'k1')]);
+    await server.stop('SIGKILL');
+    await assert.rejects(writer.addBulk([entry('a', 'k2'), entry('b', 'k2')]));
+    await server.start();
+    let stored = false;
+    for (let i = 0; i < 100 && !stored; i++) {
+      stored = await writer.addBulk([entry('a', 'k2'), entry('b', 'k2')]).then(
+        () => true,
+        () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
+      );
+    }
+    assert.ok(stored);
+    assert.deepEqual(await jobIds(server.url, prefix, 'b'), ['k2']);
+  } finally {
+    await writer.close();
+    redis.disconnect();
+    await server.dispose();
+  }
+});
