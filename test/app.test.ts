@@ -108,11 +108,27 @@ webhooks:
     );
   }
   assert.ok(cancellations.deliveries.every((d) => d.type === 'flight.cancelled'));
-  // One flight-status call per flight resource and cache window, however many notifications.
+  // Caching: far fewer flight-status calls than notifications. A notification received after a
+  // call was made needs a new call (freshness rule), so the bound is every answer a delivery used,
+  // not one per flight.
   const resources = new Set([...published.values()].map((n) => JSON.parse(n.payload).Meta.Link[0]['@Href']));
+  const answersUsed = new Set<string>();
+  for (const delivery of ops.deliveries) {
+    const event = delivery.json as EventEnvelope & { flightStatusFetchedAt: string };
+    const href = (event.data as { Meta: { Link: { '@Href': string }[] } }).Meta.Link[0]!['@Href'];
+    answersUsed.add(`${href} ${event.flightStatusFetchedAt}`);
+    assert.ok(
+      Date.parse(event.flightStatusFetchedAt) >= Date.parse(event.receivedAt),
+      `${event.id}: flight status requested ${event.flightStatusFetchedAt}, before the notification arrived ${event.receivedAt}`,
+    );
+  }
   assert.ok(
-    flightStatus.total <= resources.size,
-    `flight-status calls: ${flightStatus.total} for ${resources.size} flights`,
+    flightStatus.total >= resources.size,
+    `${flightStatus.total} calls for ${resources.size} flights`,
+  );
+  assert.ok(
+    flightStatus.total <= answersUsed.size && flightStatus.total * 2 < published.size,
+    `flight-status calls: ${flightStatus.total} for ${published.size} notifications, ${answersUsed.size} answers used`,
   );
   assert.equal(api.calls.certificate, 1);
 
