@@ -204,6 +204,11 @@ export const webhookSpec: ObjectSpec = {
     },
     headers: { doc: 'Static headers added to every request.', default: {}, check: checkStringMap },
     concurrency: { doc: 'Parallel requests per worker process.', default: 10, check: checkInt(1, 1000) },
+    batchSize: {
+      doc: 'Most messages in one delivery job. Ingest writes one job per batch and webhook and each message gets its first attempt inside it; a message not delivered at once continues as a job of its own (retries, dead letter). 1 = one job per message, as with rateLimit.',
+      default: 100,
+      check: checkInt(1, 10_000),
+    },
     rateLimit: {
       doc: 'Optional cap, e.g. { max: 50, duration: 1s }.',
       default: null,
@@ -577,7 +582,7 @@ export const schema: SchemaTree = {
   delivery: {
     deadLetterRetention: duration('Dead letters are kept this long.', '7d'),
     completedMaxCount: {
-      doc: 'Most completed jobs kept per webhook (they serve dedup for ingest.dedupWindow).',
+      doc: 'Most messages remembered per webhook for dedup (completed jobs and message keys), within ingest.dedupWindow.',
       default: 100_000,
       check: checkInt(1),
     },

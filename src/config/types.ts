@@ -132,6 +132,7 @@ export interface WebhookConfig {
   body: 'envelope' | 'raw';
   headers: Record<string, string>;
   concurrency: number;
+  batchSize: number;
   rateLimit: RateLimitConfig | null;
   timeout: number;
   connectTimeout: number;

@@ -25,6 +25,10 @@ export interface StoredJobData extends DeliveryJobData {
   replays?: number;
   /** First time a worker took the job (the enricher's maxWait counts from here). */
   firstTriedAt?: number;
+  /** Attempts made inside a batch job before this message became a job of its own. */
+  priorAttempts?: number;
+  /** Set when a batch attempt got a final answer (4xx, 410): the job is dead-lettered at once. */
+  deadLetter?: Omit<DeliveryFailure, 'attempts' | 'at'>;
 }
 
 /** Try again later (BullMQ backoff, or Retry-After when the endpoint sent one). */
@@ -32,6 +36,8 @@ export class RetryableDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
+    /** Failed attempts so far, counting those made inside a batch job (for the backoff). */
+    readonly failures?: number,
   ) {
     super(message);
     this.name = 'RetryableDeliveryError';

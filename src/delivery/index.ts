@@ -8,7 +8,7 @@ import { Webhooks } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
 
 export * from './job.js';
-export { jobOptionsFor, retryDelay, BACKOFF_TYPE } from './options.js';
+export { jobOptionsFor, batchJobOptions, batchesFor, retryDelay, BACKOFF_TYPE } from './options.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
 export { Webhooks, type WebhooksOptions } from './webhooks.js';
 export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';

@@ -20,6 +20,26 @@ export interface JobEntry {
   data: DeliveryJobData;
 }
 
+/**
+ * One job carrying many messages for one webhook: each gets its first attempt inside it, and a
+ * message not delivered at once is handed off as a job of its own (jobId = its key). Saves the
+ * per-job Redis work (add, fetch, finish, events) on the common path where the first try succeeds.
+ */
+export interface BatchJobData {
+  batch: BatchItem[];
+}
+
+export interface BatchItem {
+  jobId: string;
+  data: DeliveryJobData;
+}
+
+export const BATCH_JOB_NAME = 'flup.batch';
+
+export function isBatch(data: DeliveryJobData | BatchJobData): data is BatchJobData {
+  return Array.isArray((data as BatchJobData).batch);
+}
+
 /** Ingest writes through this; resolving means Redis has every job of the batch. */
 export interface JobSink {
   addBulk(entries: JobEntry[]): Promise<void>;

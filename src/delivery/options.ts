@@ -24,6 +24,24 @@ export function jobOptionsFor(webhook: WebhookConfig, config: Config): JobsOptio
 }
 
 /**
+ * A batch job is retried only when it could not hand its failed messages off (Redis trouble), so
+ * it keeps trying until maxAge turns its messages stale; it never becomes a dead letter itself.
+ */
+export function batchJobOptions(config: Config): JobsOptions {
+  return {
+    attempts: 1_000_000,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: true,
+    removeOnFail: { age: Math.ceil(config.delivery.deadLetterRetention / 1000) },
+  };
+}
+
+/** Whether ingest may write this webhook's messages as batch jobs (a rate limit counts jobs). */
+export function batchesFor(webhook: WebhookConfig): boolean {
+  return webhook.batchSize > 1 && webhook.rateLimit === null;
+}
+
+/**
  * Delay before the next attempt after `failures` failed attempts (1 = the first failed).
  * Retry-After wins when given, capped at maxDelay; else the explicit schedule; else exponential
  * backoff with full jitter (a random delay between 0 and the capped exponential).

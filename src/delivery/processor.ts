@@ -1,5 +1,5 @@
 /**
- * Delivers one job to one webhook: dead-letters rejected and stale messages, waits (without
+ * Delivers one message to one webhook: dead-letters rejected and stale messages, waits (without
  * spending an attempt) while the endpoint is disabled or its breaker is open or the enricher
  * defers, signs and POSTs, and turns the answer into done / retry / dead letter / disable.
  */
@@ -15,6 +15,8 @@ import type { EndpointState, Gate, Transition } from './endpoint-state.js';
 import { NetworkError, type HttpClients, type HttpResponse } from './http.js';
 import { classifyStatus, type Verdict } from './outcome.js';
 import { buildBody, buildHeaders, type RequestBody } from './request.js';
+import { retryDelay } from './options.js';
+import type { Slots } from './slots.js';
 import {
   DeadLetterError,
   RetryableDeliveryError,
@@ -40,9 +42,26 @@ export interface ProcessorOptions {
   userAgent: string;
   /** How long one probe may hold the half-open breaker before another job may probe. */
   probeLeaseMs: number;
+  /** Requests in flight to this webhook in this process (webhook.concurrency). */
+  slots: Slots;
 }
 
 type Failure = Omit<DeliveryFailure, 'attempts' | 'at'>;
+
+/** What one try came to; process() and firstAttempt() turn it into BullMQ actions or a handoff. */
+type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  /** The endpoint is disabled or its breaker open: try later, no attempt spent. */
+  | { kind: 'wait'; ms: number }
+  | { kind: 'defer'; error: DeferDelivery }
+  | { kind: 'retry'; failure: Failure; retryAfterMs?: number }
+  | { kind: 'dead'; failure: Failure };
+
+/** A message leaving its batch job to continue as a job of its own after `delayMs`. */
+export interface Handoff {
+  data: StoredJobData;
+  delayMs: number;
+}
 
 export class WebhookProcessor {
   readonly #o: ProcessorOptions;
@@ -55,35 +74,90 @@ export class WebhookProcessor {
     this.#labels = { webhook: options.webhook.id };
   }
 
+  /** A job of its own: maps the attempt's outcome onto BullMQ (done, delayed, retry, failed). */
   async process(job: Job<StoredJobData>, token?: string): Promise<{ status: number }> {
-    const { webhook, clock } = this.#o;
     const data = job.data;
-    if (data.reject) {
-      return this.#deadLetter(
-        job,
-        { reason: data.reject, detail: `rejected at ingest: ${data.reject}` },
-        job.attemptsMade,
-      );
+    const now = this.#o.clock.now();
+    const final = this.#finalBeforeSending(data, now);
+    if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
+
+    const outcome = await this.#o.slots.run(() => this.#attempt(data, now));
+    switch (outcome.kind) {
+      case 'delivered':
+        return { status: outcome.status };
+      case 'wait':
+        return this.#wait(outcome.ms);
+      case 'defer':
+        return this.#defer(job, token, outcome.error, now);
+      case 'retry':
+        return this.#retry(job, outcome.failure, outcome.retryAfterMs);
+      case 'dead':
+        return this.#deadLetter(job, outcome.failure);
     }
+  }
+
+  /**
+   * A message's first attempt inside a batch job. Delivered: done. Anything else: the message is
+   * handed off as a job of its own that carries on exactly as if it had been one from the start
+   * (the attempt counted, the backoff or deferral as its delay, a final answer dead-letters it).
+   */
+  async firstAttempt(data: StoredJobData): Promise<'delivered' | Handoff> {
+    const { webhook, clock } = this.#o;
     const now = clock.now();
+    // Rejected and stale messages: the job of their own dead-letters them with the reason.
+    if (this.#finalBeforeSending(data, now)) return { data, delayMs: 0 };
+
+    const outcome = await this.#attempt(data, now);
+    switch (outcome.kind) {
+      case 'delivered':
+        return 'delivered';
+      case 'wait':
+        return { data, delayMs: outcome.ms };
+      case 'defer':
+        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
+        return { data: { ...data, firstTriedAt: data.firstTriedAt ?? now }, delayMs: outcome.error.delayMs };
+      case 'retry': {
+        const attempts = (data.priorAttempts ?? 0) + 1;
+        if (attempts >= webhook.retry.attempts) {
+          const deadLetter = exhausted(outcome.failure, attempts);
+          return { data: { ...data, priorAttempts: attempts, deadLetter }, delayMs: 0 };
+        }
+        this.#o.metrics.retries.inc(this.#labels);
+        const failure = this.#failureRecord({ ...outcome.failure, reason: 'retrying' }, attempts);
+        const delayMs = retryDelay(webhook.retry, attempts, outcome.retryAfterMs);
+        return { data: { ...data, priorAttempts: attempts, failure }, delayMs };
+      }
+      case 'dead':
+        return {
+          data: { ...data, priorAttempts: (data.priorAttempts ?? 0) + 1, deadLetter: outcome.failure },
+          delayMs: 0,
+        };
+    }
+  }
+
+  /** Why a message is dead-lettered without a request: rejected at ingest, too old, or decided. */
+  #finalBeforeSending(data: StoredJobData, now: number): Failure | undefined {
+    if (data.reject) return { reason: data.reject, detail: `rejected at ingest: ${data.reject}` };
+    if (data.deadLetter) return data.deadLetter;
     const since = Math.max(
       Date.parse(data.event.receivedAt) || 0,
       data.replayedAt ? Date.parse(data.replayedAt) : 0,
     );
-    if (now - since > webhook.maxAge) {
-      return this.#deadLetter(
-        job,
-        {
-          reason: 'stale',
-          detail: `received ${data.event.receivedAt}, older than maxAge ${webhook.maxAge} ms`,
-        },
-        job.attemptsMade,
-      );
+    if (now - since > this.#o.webhook.maxAge) {
+      return {
+        reason: 'stale',
+        detail: `received ${data.event.receivedAt}, older than maxAge ${this.#o.webhook.maxAge} ms`,
+      };
     }
+    return undefined;
+  }
 
+  /** One try: gate (disabled, breaker), enrichment, the signed POST, and what the answer means. */
+  async #attempt(data: StoredJobData, now: number): Promise<AttemptOutcome> {
+    const { webhook, clock } = this.#o;
     const gate = await this.#o.state.gate(now, this.#o.probeLeaseMs);
-    if (gate.kind === 'disabled') return this.#wait(DISABLED_RECHECK_MS);
-    if (gate.kind === 'wait') return this.#wait(gate.ms);
+    if (gate.kind === 'disabled') return { kind: 'wait', ms: DISABLED_RECHECK_MS };
+    if (gate.kind === 'wait') return { kind: 'wait', ms: gate.ms };
     if (gate.probe) this.#log.info('circuit half-open: sending one probe request');
 
     let event: EventEnvelope = data.event;
@@ -94,7 +168,7 @@ export class WebhookProcessor {
     } catch (err) {
       if (!(err instanceof DeferDelivery)) throw err;
       if (gate.probe) await this.#o.state.releaseProbe();
-      return this.#defer(job, token, err, now);
+      return { kind: 'defer', error: err };
     }
 
     const body = buildBody(webhook, data, event);
@@ -105,10 +179,10 @@ export class WebhookProcessor {
       if (err instanceof NetworkError) {
         this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
         await this.#recordBreaker(gate, false);
-        return this.#retry(job, { reason: 'network', detail: err.message });
+        return { kind: 'retry', failure: { reason: 'network', detail: err.message } };
       }
       if (gate.probe) await this.#o.state.releaseProbe();
-      return this.#retry(job, { reason: 'auth', detail: (err as Error).message });
+      return { kind: 'retry', failure: { reason: 'auth', detail: (err as Error).message } };
     }
 
     this.#o.metrics.deliverySeconds.observe(this.#labels, response.durationMs / 1000);
@@ -125,7 +199,7 @@ export class WebhookProcessor {
         if (receivedAt)
           this.#o.metrics.endToEndSeconds.observe(this.#labels, (clock.now() - receivedAt) / 1000);
         await this.#recordBreaker(gate, true);
-        return { status: response.status };
+        return { kind: 'delivered', status: response.status };
       }
       case 'gone': {
         this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'gone' });
@@ -140,17 +214,20 @@ export class WebhookProcessor {
           { url: webhook.url },
           'endpoint answered 410 Gone: webhook disabled; its jobs wait until `enable` (admin API) re-enables it',
         );
-        return this.#deadLetter(job, { reason: 'gone', detail: `HTTP 410 from ${webhook.url}`, ...answered });
+        return {
+          kind: 'dead',
+          failure: { reason: 'gone', detail: `HTTP 410 from ${webhook.url}`, ...answered },
+        };
       }
       case 'retry': {
         this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
         // A credential problem is not an endpoint outage: it does not count for the breaker.
         if (response.status !== 401) await this.#recordBreaker(gate, false);
-        return this.#retry(
-          job,
-          { reason: 'status', detail: `HTTP ${response.status} from ${webhook.url}`, ...answered },
-          verdict.retryAfterMs,
-        );
+        return {
+          kind: 'retry',
+          failure: { reason: 'status', detail: `HTTP ${response.status} from ${webhook.url}`, ...answered },
+          retryAfterMs: verdict.retryAfterMs,
+        };
       }
       case 'dead': {
         this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'dead' });
@@ -160,7 +237,7 @@ export class WebhookProcessor {
           verdict.reason === 'redirect'
             ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} not followed; fix the webhook url`
             : `HTTP ${response.status} from ${webhook.url}`;
-        return this.#deadLetter(job, { reason: verdict.reason, detail, ...answered });
+        return { kind: 'dead', failure: { reason: verdict.reason, detail, ...answered } };
       }
     }
   }
@@ -244,24 +321,18 @@ export class WebhookProcessor {
   }
 
   async #retry(job: Job<StoredJobData>, failure: Failure, retryAfterMs?: number): Promise<never> {
-    const attempts = job.attemptsMade + 1;
-    if (attempts >= (job.opts.attempts ?? 1)) {
-      return this.#deadLetter(job, {
-        ...failure,
-        reason: 'exhausted',
-        detail: `${attempts} attempts; last: ${failure.detail}`,
-      });
-    }
+    const attempts = job.attemptsMade + 1 + (job.data.priorAttempts ?? 0);
+    if (attempts >= (job.opts.attempts ?? 1)) return this.#deadLetter(job, exhausted(failure, attempts));
     await this.#store(job, { ...failure, reason: 'retrying' }, attempts);
     this.#o.metrics.retries.inc(this.#labels);
     this.#log.debug({ jobId: job.id, attempts, detail: failure.detail }, 'delivery failed, will retry');
-    throw new RetryableDeliveryError(failure.detail, retryAfterMs);
+    throw new RetryableDeliveryError(failure.detail, retryAfterMs, attempts);
   }
 
   async #deadLetter(
     job: Job<StoredJobData>,
     failure: Failure,
-    attempts = job.attemptsMade + 1,
+    attempts = job.attemptsMade + 1 + (job.data.priorAttempts ?? 0),
   ): Promise<never> {
     await this.#store(job, failure, attempts);
     this.#o.metrics.deadLetters.inc({ ...this.#labels, reason: failure.reason });
@@ -273,9 +344,14 @@ export class WebhookProcessor {
   }
 
   async #store(job: Job<StoredJobData>, failure: Failure, attempts: number): Promise<void> {
-    await job.updateData({
-      ...job.data,
-      failure: { ...failure, attempts, at: new Date(this.#o.clock.now()).toISOString() },
-    });
+    await job.updateData({ ...job.data, failure: this.#failureRecord(failure, attempts) });
   }
+
+  #failureRecord(failure: Failure, attempts: number): DeliveryFailure {
+    return { ...failure, attempts, at: new Date(this.#o.clock.now()).toISOString() };
+  }
+}
+
+function exhausted(failure: Failure, attempts: number): Failure {
+  return { ...failure, reason: 'exhausted', detail: `${attempts} attempts; last: ${failure.detail}` };
 }

@@ -9,8 +9,10 @@ import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/types.js';
 import type { Redis } from '../redis.js';
 import type { Logger } from '../logger.js';
-import { queueName, type Enricher } from './job.js';
-import { retryDelay } from './options.js';
+import { isBatch, queueName, type BatchJobData, type Enricher } from './job.js';
+import { jobOptionsFor, retryDelay } from './options.js';
+import { BatchRunner } from './batch.js';
+import { Slots } from './slots.js';
 import { EndpointState } from './endpoint-state.js';
 import { HttpClients, userAgent } from './http.js';
 import { WebhookProcessor } from './processor.js';
@@ -33,10 +35,12 @@ const HOUSEKEEPING_MS = 15_000;
  */
 const MAX_STALLED_COUNT = 1000;
 
+type QueuedData = StoredJobData | BatchJobData;
+
 interface Running {
   webhook: WebhookConfig;
-  worker: Worker<StoredJobData>;
-  queue: Queue<StoredJobData>;
+  worker: Worker<QueuedData>;
+  queue: Queue<QueuedData>;
   connection: Redis;
 }
 
@@ -49,6 +53,7 @@ export class DeliveryWorkers implements Part {
   readonly #running: Running[] = [];
   #http?: HttpClients;
   #timer?: NodeJS.Timeout;
+  #stopping = false;
 
   constructor(options: DeliveryWorkersOptions) {
     this.#deps = options.deps;
@@ -59,6 +64,7 @@ export class DeliveryWorkers implements Part {
 
   async start(): Promise<void> {
     const { config, metrics } = this.#deps;
+    this.#stopping = false;
     const webhooks = config.webhooks.filter((w) => w.enabled);
     for (const w of webhooks) {
       if (w.auth && !this.#tokenProviders.has(w.auth.provider)) {
@@ -92,10 +98,11 @@ export class DeliveryWorkers implements Part {
         );
       }
 
-      const queue = new Queue<StoredJobData>(queueName(webhook.id), {
+      const queue = new Queue<QueuedData>(queueName(webhook.id), {
         connection: this.#deps.redis,
         prefix: config.redis.prefix,
       });
+      const slots = new Slots(webhook.concurrency);
       const processor = new WebhookProcessor({
         webhook,
         http,
@@ -109,11 +116,31 @@ export class DeliveryWorkers implements Part {
         secrets: this.#deps.secrets,
         userAgent: agent,
         probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
+        slots,
+      });
+      const handOffOptions = jobOptionsFor(webhook, config);
+      const batches = new BatchRunner({
+        processor,
+        slots,
+        stopping: () => this.#stopping,
+        logger: this.#log.child({ webhook: webhook.id }),
+        handOff: async (items) => {
+          await queue.addBulk(
+            items.map(({ jobId, data, delayMs }) => ({
+              name: data.event.type,
+              data,
+              opts: { ...handOffOptions, jobId, delay: delayMs },
+            })),
+          );
+        },
       });
       const connection = this.#deps.connectRedis(`delivery:${webhook.id}`, true);
-      const worker = new Worker<StoredJobData>(
+      const worker = new Worker<QueuedData>(
         queueName(webhook.id),
-        (job: Job<StoredJobData>, token?: string) => processor.process(job, token),
+        (job: Job<QueuedData>, token?: string) =>
+          isBatch(job.data)
+            ? batches.run(job as Job<BatchJobData>)
+            : processor.process(job as Job<StoredJobData>, token),
         {
           connection,
           prefix: config.redis.prefix,
@@ -126,8 +153,8 @@ export class DeliveryWorkers implements Part {
             backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
               // Jobs written without our backoff type fall back to the webhook schedule too.
               void type;
-              const retryAfter = err instanceof RetryableDeliveryError ? err.retryAfterMs : undefined;
-              return retryDelay(webhook.retry, attemptsMade, retryAfter);
+              if (!(err instanceof RetryableDeliveryError)) return retryDelay(webhook.retry, attemptsMade);
+              return retryDelay(webhook.retry, err.failures ?? attemptsMade, err.retryAfterMs);
             },
           },
         },
@@ -143,6 +170,7 @@ export class DeliveryWorkers implements Part {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     const timeout = this.#deps.config.delivery.shutdownTimeout;
     await Promise.all(

@@ -1,14 +1,28 @@
 /**
- * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix). One batch
- * touches many queues; every queue's addBulk is issued in the same tick on one shared connection,
- * so the whole batch goes out as one round of pipelined commands. Resolves only when Redis has
- * every job; rejects otherwise, and ingest then sends no PUBACK for the batch.
+ * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix). Messages for
+ * a webhook that batches (webhook.batchSize > 1, no rateLimit) go out as batch jobs of up to
+ * batchSize messages; the others, and rejected messages, as one job each (job id = message key).
+ *
+ * Each write is: one round trip asking which messages each webhook already has (DedupMemory), one
+ * round of pipelined addBulk calls (every queue's issued in the same tick on one shared
+ * connection), then one round trip recording the new messages. Resolves only when Redis has every
+ * job; rejects otherwise, and ingest then sends no PUBACK for the batch.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
-import { queueName, type JobEntry, type JobSink } from '../delivery/job.js';
+import {
+  BATCH_JOB_NAME,
+  queueName,
+  type BatchItem,
+  type BatchJobData,
+  type DeliveryJobData,
+  type JobEntry,
+  type JobSink,
+} from '../delivery/job.js';
+import { batchJobOptions, batchesFor } from '../delivery/options.js';
 import type { Logger } from '../logger.js';
 import type { Redis } from '../redis.js';
+import { DedupMemory } from './dedup.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 
@@ -32,53 +46,144 @@ export function defaultJobOptions(config: Config): JobOptionsFn {
   });
 }
 
+interface Target {
+  webhook: WebhookConfig;
+  queue: Queue<DeliveryJobData | BatchJobData>;
+  options: JobsOptions;
+}
+
+type BulkJob = Parameters<Target['queue']['addBulk']>[0][number];
+
 export class QueueJobWriter implements JobSink {
-  readonly #queues = new Map<string, { queue: Queue; options: JobsOptions }>();
+  readonly #targets = new Map<string, Target>();
+  readonly #dedup: DedupMemory;
+  readonly #batchOptions: JobsOptions;
+  /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
+  readonly #inFlight = new Map<string, Promise<boolean>>();
 
   constructor(options: QueueJobWriterOptions) {
-    const jobOptions = options.jobOptions ?? defaultJobOptions(options.config);
+    const { config } = options;
+    const jobOptions = options.jobOptions ?? defaultJobOptions(config);
     const log = options.logger.child({ module: 'job-writer' });
-    for (const webhook of options.config.webhooks) {
-      const queue = new Queue(queueName(webhook.id), {
+    for (const webhook of config.webhooks) {
+      const queue = new Queue<DeliveryJobData | BatchJobData>(queueName(webhook.id), {
         connection: options.redis,
-        prefix: options.config.redis.prefix,
+        prefix: config.redis.prefix,
       });
       // Connection errors surface as rejected writes; ingest reports those.
       queue.on('error', (err) => log.debug({ err, webhook: webhook.id }, 'queue error'));
-      this.#queues.set(webhook.id, { queue, options: jobOptions(webhook) });
+      this.#targets.set(webhook.id, { webhook, queue, options: jobOptions(webhook) });
     }
+    this.#dedup = new DedupMemory({
+      redis: options.redis,
+      prefix: config.redis.prefix,
+      windowMs: config.ingest.dedupWindow,
+      maxCount: config.delivery.completedMaxCount,
+    });
+    this.#batchOptions = batchJobOptions(config);
   }
 
   async addBulk(entries: JobEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const byWebhook = new Map<string, JobEntry[]>();
     for (const entry of entries) {
+      if (!this.#targets.has(entry.webhookId))
+        throw new Error(`no queue for webhook "${entry.webhookId}": it is not in the configuration`);
       const list = byWebhook.get(entry.webhookId);
       if (list) list.push(entry);
       else byWebhook.set(entry.webhookId, [entry]);
     }
-    const writes: Array<Promise<unknown>> = [];
-    for (const [webhookId, list] of byWebhook) {
-      const target = this.#queues.get(webhookId);
-      if (!target) throw new Error(`no queue for webhook "${webhookId}": it is not in the configuration`);
-      writes.push(
-        target.queue.addBulk(
-          list.map((entry) => ({
-            name: entry.data.event.type,
-            data: entry.data,
-            opts: { ...target.options, jobId: entry.jobId },
-          })),
-        ),
+
+    // A redelivery can race its first copy (two sessions during a login switch, a DUP before our
+    // PUBACK): wait for a write in flight holding the same message, then ask Redis. Registration
+    // follows the last check synchronously, so two writes never both miss each other.
+    for (;;) {
+      const waits = entries.flatMap((e) => this.#inFlight.get(inFlightKey(e)) ?? []);
+      if (waits.length === 0) break;
+      await Promise.all(waits);
+    }
+    let settle!: (stored: boolean) => void;
+    const writing = new Promise<boolean>((resolve) => (settle = resolve));
+    const mine = entries.map(inFlightKey);
+    for (const key of mine) this.#inFlight.set(key, writing);
+    try {
+      await this.#write(byWebhook);
+      settle(true);
+    } catch (err) {
+      settle(false);
+      throw err;
+    } finally {
+      for (const key of mine) if (this.#inFlight.get(key) === writing) this.#inFlight.delete(key);
+    }
+  }
+
+  async #write(byWebhook: Map<string, JobEntry[]>): Promise<void> {
+    const keys = new Map<string, string[]>();
+    for (const [webhookId, list] of byWebhook)
+      keys.set(
+        webhookId,
+        list.map((e) => e.jobId),
       );
+    const seen = await this.#dedup.seen(keys);
+
+    const writes: Array<Promise<unknown>> = [];
+    const stored = new Map<string, string[]>();
+    for (const [webhookId, list] of byWebhook) {
+      const target = this.#targets.get(webhookId)!;
+      const known = seen.get(webhookId);
+      const fresh: JobEntry[] = [];
+      const keysNow = new Set<string>();
+      for (const entry of list) {
+        // Already stored earlier, or twice in this batch (a DUP redelivery before our PUBACK).
+        if (known?.has(entry.jobId) || keysNow.has(entry.jobId)) continue;
+        keysNow.add(entry.jobId);
+        fresh.push(entry);
+      }
+      if (fresh.length === 0) continue;
+      stored.set(webhookId, [...keysNow]);
+      writes.push(target.queue.addBulk(this.#jobs(target, fresh)));
     }
     // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    await this.#dedup.remember(stored);
+  }
+
+  #jobs(target: Target, entries: JobEntry[]): BulkJob[] {
+    const single = (entry: JobEntry): BulkJob => ({
+      name: entry.data.event.type,
+      data: entry.data,
+      opts: { ...target.options, jobId: entry.jobId },
+    });
+    if (!batchesFor(target.webhook)) return entries.map(single);
+    const jobs: BulkJob[] = [];
+    let batch: BatchItem[] = [];
+    const flush = () => {
+      if (batch.length === 1) jobs.push(single({ webhookId: target.webhook.id, ...batch[0]! }));
+      else if (batch.length > 1)
+        jobs.push({ name: BATCH_JOB_NAME, data: { batch }, opts: this.#batchOptions });
+      batch = [];
+    };
+    for (const entry of entries) {
+      // A rejected message goes to its own job, which dead-letters it with the reason.
+      if (entry.data.reject) {
+        jobs.push(single(entry));
+        continue;
+      }
+      batch.push({ jobId: entry.jobId, data: entry.data });
+      if (batch.length >= target.webhook.batchSize) flush();
+    }
+    flush();
+    return jobs;
   }
 
   /** Closes the queues; the shared connection stays open (its owner closes it). */
   async close(): Promise<void> {
-    await Promise.all([...this.#queues.values()].map(({ queue }) => queue.close()));
+    await Promise.all([...this.#targets.values()].map(({ queue }) => queue.close()));
   }
+}
+
+function inFlightKey(entry: JobEntry): string {
+  return `${entry.webhookId}\0${entry.jobId}`;
 }

@@ -11,6 +11,8 @@ import {
   DeadLetters,
   DeliveryWorkers,
   Webhooks,
+  BATCH_JOB_NAME,
+  batchJobOptions,
   jobOptionsFor,
   queueName,
   type DeliveryJobData,
@@ -147,6 +149,13 @@ export class TestProducer {
     const jobId = `${data.event.id}.${webhookId}`;
     await this.queue(webhookId).add('deliver', data, { ...jobOptionsFor(webhook, this.config), jobId });
     return jobId;
+  }
+
+  /** One batch job, as ingest writes for a webhook with batchSize > 1; returns the items' job ids. */
+  async addBatch(webhookId: string, items: DeliveryJobData[]): Promise<string[]> {
+    const batch = items.map((data) => ({ jobId: `${data.event.id}.${webhookId}`, data }));
+    await this.queue(webhookId).add(BATCH_JOB_NAME, { batch }, batchJobOptions(this.config));
+    return batch.map((i) => i.jobId);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { createDeps, type AppDeps } from '../../src/app.js';
 import { Metrics } from '../../src/admin/metrics.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { queueName } from '../../src/delivery/job.js';
+import { BATCH_JOB_NAME, queueName, type BatchJobData } from '../../src/delivery/job.js';
 import type { Logger } from '../../src/logger.js';
 import { deleteByPrefix } from '../../src/redis.js';
 import { createLogger } from '../../src/logger.js';
@@ -52,7 +52,7 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
   deps.redis.disconnect();
 }
 
-/** Every job id on a webhook's queue, whatever its state. */
+/** Every message job id on a webhook's queue, whatever its state; a batch job's items included. */
 export async function jobIds(redisUrl: string, prefix: string, webhookId: string): Promise<string[]> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
@@ -83,7 +83,12 @@ export async function jobIds(redisUrl: string, prefix: string, webhookId: string
       cursor = next;
       for (const key of keys) {
         const rest = key.slice(base.length);
-        if (!rest.includes(':') && !reserved.has(rest)) ids.push(rest);
+        if (rest.includes(':') || reserved.has(rest)) continue;
+        // A batch job stands for its messages: list theirs.
+        const [name, data] = await redis.hmget(key, 'name', 'data');
+        if (name === BATCH_JOB_NAME)
+          ids.push(...(JSON.parse(data!) as BatchJobData).batch.map((i) => i.jobId));
+        else ids.push(rest);
       }
     } while (cursor !== '0');
     return ids;

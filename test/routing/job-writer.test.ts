@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { QueueJobWriter } from '../../src/routing/job-writer.js';
-import { queueName, type JobEntry } from '../../src/delivery/job.js';
+import { isBatch, queueName, type BatchJobData, type JobEntry } from '../../src/delivery/job.js';
 import { connectRedis } from '../../src/redis.js';
 import { SHARED_REDIS_URL, startRedis, uniquePrefix } from '../helpers/servers.js';
 import { configFrom, deleteKeys, hook, jobIds, silentLogger } from '../ingest/support.js';
@@ -29,7 +29,7 @@ test('writes each entry to its webhook queue with retention options; a repeated 
   const config = configFrom({
     source: { kind: 'mqtt' },
     redis: { prefix },
-    webhooks: [hook('a'), hook('b')],
+    webhooks: [hook('a', { batchSize: 1 }), hook('b', { batchSize: 1 })],
   });
   const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
   const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
@@ -46,6 +46,54 @@ test('writes each entry to its webhook queue with retention options; a repeated 
     await queue.close();
     await assert.rejects(writer.addBulk([entry('nope', 'k1')]), /no queue for webhook "nope"/);
   } finally {
+    await writer.close();
+    await deleteKeys(SHARED_REDIS_URL, prefix);
+    redis.disconnect();
+  }
+});
+
+test('batches: one job per batchSize messages; a rejected message and a rate-limited webhook get jobs of their own; redeliveries add nothing', async () => {
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix },
+    webhooks: [hook('a', { batchSize: 3 }), hook('limited', { rateLimit: { max: 10, duration: '1s' } })],
+  });
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  const queue = new Queue(queueName('a'), { connection: redis, prefix });
+  try {
+    const rejected = entry('a', 'bad');
+    rejected.data.reject = 'oversized';
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
+    await writer.addBulk([
+      ...keys.map((k) => entry('a', k)),
+      rejected,
+      entry('a', 'k1'),
+      entry('limited', 'k1'),
+    ]);
+    const jobs = await queue.getJobs(['waiting']);
+    const batches = jobs
+      .filter((j) => isBatch(j.data))
+      .map((j) => (j.data as BatchJobData).batch.map((i) => i.jobId));
+    assert.deepEqual(batches.flat().sort(), ['k1', 'k2', 'k3', 'k4', 'k5', 'k6']);
+    assert.ok(batches.every((b) => b.length === 3));
+    // The 7th message alone is written as a plain job, like the rejected one.
+    assert.deepEqual(
+      jobs
+        .filter((j) => !isBatch(j.data))
+        .map((j) => j.id)
+        .sort(),
+      ['bad', 'k7'],
+    );
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'limited'), ['k1']);
+
+    // A redelivery of stored messages (same keys) adds nothing; a new one is written.
+    await writer.addBulk([entry('a', 'k2'), entry('a', 'k5'), entry('a', 'k8'), entry('limited', 'k1')]);
+    assert.deepEqual((await jobIds(SHARED_REDIS_URL, prefix, 'a')).sort(), [...keys, 'bad', 'k8'].sort());
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'limited'), ['k1']);
+  } finally {
+    await queue.close();
     await writer.close();
     await deleteKeys(SHARED_REDIS_URL, prefix);
     redis.disconnect();
