@@ -50,7 +50,19 @@ export class HttpClients {
   readonly #pools = new Map<string, Pool>();
 
   /** Webhooks with the same origin and TLS files share one pool (the larger `connections` wins). */
+  /** Pool per webhook object, so the hot path skips the URL parse and key building. */
+  readonly #byWebhook = new WeakMap<WebhookConfig, Pool>();
+
   #poolFor(webhook: WebhookConfig): Pool {
+    let pool = this.#byWebhook.get(webhook);
+    if (!pool) {
+      pool = this.#createPool(webhook);
+      this.#byWebhook.set(webhook, pool);
+    }
+    return pool;
+  }
+
+  #createPool(webhook: WebhookConfig): Pool {
     const url = new URL(webhook.url);
     const { certFile, keyFile, caFile } = webhook.tls;
     const key = poolKey(webhook);
@@ -86,14 +98,27 @@ export class HttpClients {
     }
   }
 
+  /** Request path per webhook url (parsing the URL per request showed in the profile). */
+  readonly #paths = new Map<string, string>();
+
+  #pathOf(webhook: WebhookConfig): string {
+    let path = this.#paths.get(webhook.url);
+    if (path === undefined) {
+      const url = new URL(webhook.url);
+      path = `${url.pathname}${url.search}`;
+      this.#paths.set(webhook.url, path);
+    }
+    return path;
+  }
+
   async post(webhook: WebhookConfig, request: HttpRequest): Promise<HttpResponse> {
-    const url = new URL(webhook.url);
+    const path = this.#pathOf(webhook);
     const pool = this.#poolFor(webhook);
     const started = performance.now();
     try {
       const res = await pool.request({
         method: 'POST',
-        path: `${url.pathname}${url.search}`,
+        path,
         headers: request.headers,
         body: request.body,
         signal: AbortSignal.timeout(webhook.timeout),

@@ -68,10 +68,23 @@ export class WebhookProcessor {
   readonly #log: Logger;
   readonly #labels: { webhook: string };
 
+  /** prom-client children for the per-delivery series: no label hashing per message. */
+  readonly #hot: {
+    delivered: { inc(): void };
+    deliverySeconds: { observe(value: number): void };
+    endToEndSeconds: { observe(value: number): void };
+  };
+
   constructor(options: ProcessorOptions) {
     this.#o = options;
     this.#log = options.logger.child({ webhook: options.webhook.id });
     this.#labels = { webhook: options.webhook.id };
+    const { metrics } = options;
+    this.#hot = {
+      delivered: metrics.deliveries.labels({ ...this.#labels, outcome: 'delivered' }),
+      deliverySeconds: metrics.deliverySeconds.labels(this.#labels),
+      endToEndSeconds: metrics.endToEndSeconds.labels(this.#labels),
+    };
   }
 
   /** A job of its own: maps the attempt's outcome onto BullMQ (done, delayed, retry, failed). */
@@ -185,7 +198,7 @@ export class WebhookProcessor {
       return { kind: 'retry', failure: { reason: 'auth', detail: (err as Error).message } };
     }
 
-    this.#o.metrics.deliverySeconds.observe(this.#labels, response.durationMs / 1000);
+    this.#hot.deliverySeconds.observe(response.durationMs / 1000);
     // A 401 that survives a fresh token is retried: the provider may recover (or need a login).
     const verdict =
       response.status === 401 && this.#o.tokenProvider
@@ -194,10 +207,9 @@ export class WebhookProcessor {
     const answered = { status: response.status, body: response.body };
     switch (verdict.kind) {
       case 'delivered': {
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'delivered' });
+        this.#hot.delivered.inc();
         const receivedAt = Date.parse(data.event.receivedAt);
-        if (receivedAt)
-          this.#o.metrics.endToEndSeconds.observe(this.#labels, (clock.now() - receivedAt) / 1000);
+        if (receivedAt) this.#hot.endToEndSeconds.observe((clock.now() - receivedAt) / 1000);
         await this.#recordBreaker(gate, true);
         return { kind: 'delivered', status: response.status };
       }

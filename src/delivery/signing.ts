@@ -4,8 +4,18 @@
  */
 import { createHmac } from 'node:crypto';
 
+/** Decoded keys by secret: decoding base64 for every request showed in the profile. */
+const keys = new Map<string, Buffer>();
+
 function keyOf(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  let key = keys.get(secret);
+  if (!key) {
+    key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    // Bounded by the configured secrets; guard anyway against callers signing with ad-hoc ones.
+    if (keys.size > 1000) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 export function sign(secret: string, id: string, timestampSec: number, body: Uint8Array): string {
