@@ -27,44 +27,39 @@ export class DedupMemory {
 
   /** The keys of each webhook that were stored within the window (one round trip). */
   async seen(keysByWebhook: Map<string, string[]>): Promise<Map<string, Set<string>>> {
-    const result = new Map<string, Set<string>>();
-    const webhooks = [...keysByWebhook].filter(([, keys]) => keys.length > 0);
-    if (webhooks.length === 0) return result;
-    const pipeline = this.#o.redis.pipeline();
-    for (const [webhookId, keys] of webhooks) pipeline.zmscore(this.#key(webhookId), ...keys.map(member));
-    const replies = (await pipeline.exec()) ?? [];
     const oldest = this.#o.now() - this.#o.windowMs;
-    webhooks.forEach(([webhookId, keys], i) => {
-      const [err, scores] = replies[i] ?? [new Error('no reply')];
-      if (err) throw err;
-      const found = new Set<string>();
-      (scores as Array<string | null>).forEach((score, j) => {
-        if (score !== null && Number(score) >= oldest) found.add(keys[j]!);
+    // Plain commands issued in one tick, not redis.pipeline(): on a connection carrying BullMQ's
+    // scripts, building a pipeline copies every script onto it (~100 µs, seen in the profile).
+    const lookups = [...keysByWebhook]
+      .filter(([, keys]) => keys.length > 0)
+      .map(async ([webhookId, keys]) => {
+        const scores = await this.#o.redis.zmscore(this.#key(webhookId), ...keys.map(member));
+        const found = new Set<string>();
+        scores.forEach((score, i) => {
+          if (score !== null && Number(score) >= oldest) found.add(keys[i]!);
+        });
+        return [webhookId, found] as const;
       });
-      result.set(webhookId, found);
-    });
-    return result;
+    return new Map(await Promise.all(lookups));
   }
 
   /** Records the keys as stored now, and forgets what left the window or exceeds the count. */
   async remember(keysByWebhook: Map<string, string[]>): Promise<void> {
     const now = this.#o.now();
-    const pipeline = this.#o.redis.pipeline();
-    let commands = 0;
+    const { redis, windowMs, maxCount } = this.#o;
+    const writes: Array<Promise<unknown>> = [];
     for (const [webhookId, keys] of keysByWebhook) {
       if (keys.length === 0) continue;
       const key = this.#key(webhookId);
       const args: Array<string | number> = [];
       for (const k of keys) args.push(now, member(k));
-      pipeline.zadd(key, ...args);
-      pipeline.zremrangebyscore(key, '-inf', `(${now - this.#o.windowMs}`);
-      pipeline.zremrangebyrank(key, 0, -(this.#o.maxCount + 1));
-      commands += 3;
+      writes.push(
+        redis.zadd(key, ...args),
+        redis.zremrangebyscore(key, '-inf', `(${now - windowMs}`),
+        redis.zremrangebyrank(key, 0, -(maxCount + 1)),
+      );
     }
-    if (commands === 0) return;
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    await Promise.all(writes);
   }
 
   #key(webhookId: string): string {
