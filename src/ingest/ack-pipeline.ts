@@ -3,8 +3,10 @@
  *
  * Messages are collected into a batch that is written when it reaches batchMaxSize, when
  * batchMaxWait has passed, or at once when fewer than `maxConcurrentWrites` writes are running
- * (group commit: while Redis is busy, the next batch grows). Batches are written concurrently but
- * acknowledged strictly in arrival order (MQTT 3.1.1 §4.6 wants PUBACKs in PUBLISH order).
+ * (group commit: while Redis is busy, the next batch grows). The default is one write at a time:
+ * in the burst benchmark that made batches larger and delivery jobs fewer (3,281 → 4,163 msg/s,
+ * CPU 306 → 249 µs per message). Batches are acknowledged strictly in arrival order (MQTT 3.1.1
+ * §4.6 wants PUBACKs in PUBLISH order).
  *
  * A failed write pauses the pipeline: no acks, `accepting` turns false (the MQTT reader stops
  * taking packets, so the broker keeps the rest), and the same entries are retried until Redis
@@ -65,7 +67,7 @@ export class AckPipeline {
       batchMaxSize: options.batchMaxSize,
       batchMaxWait: options.batchMaxWait,
       maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
-      maxConcurrentWrites: options.maxConcurrentWrites ?? 4,
+      maxConcurrentWrites: options.maxConcurrentWrites ?? 1,
       retryDelay: options.retryDelay ?? ((n) => Math.min(2000, 100 * 2 ** n)),
     };
   }
