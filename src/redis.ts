@@ -3,6 +3,7 @@
  * commands); ingest and tools use a connection that fails fast so a Redis outage surfaces as an
  * error instead of an ever-growing offline queue.
  */
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type { Redis } from 'ioredis';
@@ -39,4 +40,27 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<numb
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/**
+ * A Lua script run with EVALSHA, falling back to EVAL when Redis does not have it (first use,
+ * restart, SCRIPT FLUSH): hot paths do not send and hash the whole script every time. Not
+ * redis.defineCommand: every script defined on a connection is copied onto each pipeline built
+ * from it, and BullMQ builds those on the shared connection.
+ */
+export class LuaScript {
+  readonly #sha: string;
+
+  constructor(readonly source: string) {
+    this.#sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
 }

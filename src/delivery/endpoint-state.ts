@@ -5,8 +5,7 @@
  * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
  * cannot both take the probe or lose a failure count.
  */
-import { createHash } from 'node:crypto';
-import type { Redis } from '../redis.js';
+import { LuaScript, type Redis } from '../redis.js';
 import type { BreakerConfig } from '../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -68,27 +67,8 @@ end
 return {state, state, 0}
 `;
 
-const GATE_SHA = createHash('sha1').update(GATE).digest('hex');
-const RECORD_SHA = createHash('sha1').update(RECORD).digest('hex');
-
-/**
- * EVALSHA, falling back to EVAL when Redis does not have the script (first use, restart, SCRIPT
- * FLUSH). gate() runs before every delivery: EVAL would send and hash the whole script each time.
- */
-async function runScript(
-  redis: Redis,
-  script: string,
-  sha: string,
-  keys: string[],
-  args: (string | number)[],
-): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (err) {
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-    return redis.eval(script, keys.length, ...keys, ...args);
-  }
-}
+const GATE_SCRIPT = new LuaScript(GATE);
+const RECORD_SCRIPT = new LuaScript(RECORD);
 
 /** Longest a waiting job sleeps while another worker's probe is in flight. */
 const PROBE_RECHECK_MS = 500;
@@ -118,10 +98,8 @@ export class EndpointState {
   /** One round trip before each delivery: disabled? breaker open? this job the probe? */
   async gate(now: number, probeLeaseMs: number): Promise<Gate> {
     if (now < this.#healthyUntil) return { kind: 'go', probe: false, failures: 0 };
-    const [kind, value] = (await runScript(
+    const [kind, value] = (await GATE_SCRIPT.run(
       this.redis,
-      GATE,
-      GATE_SHA,
       [this.#disabledKey, this.#breakerKey],
       [now, probeLeaseMs, PROBE_RECHECK_MS],
     )) as [string, number];
@@ -135,10 +113,8 @@ export class EndpointState {
     // A success while the endpoint is known healthy changes nothing in Redis.
     if (ok && now < this.#healthyUntil) return { from: 'closed', to: 'closed', cooldownMs: 0 };
     if (!ok) this.#healthyUntil = 0;
-    const [from, to, cooldownMs] = (await runScript(
+    const [from, to, cooldownMs] = (await RECORD_SCRIPT.run(
       this.redis,
-      RECORD,
-      RECORD_SHA,
       [this.#breakerKey],
       [now, ok ? 1 : 0, breaker.failureThreshold, breaker.cooldown, breaker.maxCooldown],
     )) as [BreakerState, BreakerState, number];

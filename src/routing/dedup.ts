@@ -5,7 +5,7 @@
  * bounded however long the window. Written only after the jobs are stored: a crash in between
  * means a duplicate later, never a message skipped.
  */
-import type { Redis } from '../redis.js';
+import { LuaScript, type Redis } from '../redis.js';
 
 export interface DedupMemoryOptions {
   redis: Redis;
@@ -14,6 +14,22 @@ export interface DedupMemoryOptions {
   maxCount: number;
   now?: () => number;
 }
+
+/** ZADD the members at `now`, then trim by age and by count: one command, one socket write. */
+const REMEMBER = new LuaScript(`
+local now, oldest, maxCount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+for i = 4, #ARGV, 500 do
+  local args = {}
+  for j = i, math.min(i + 499, #ARGV) do
+    args[#args + 1] = now
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', KEYS[1], unpack(args))
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. oldest)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(maxCount + 1))
+return 0
+`);
 
 /** 128 bits of the 256-bit key are plenty to tell messages apart and halve the memory. */
 const MEMBER_CHARS = 32;
@@ -50,13 +66,8 @@ export class DedupMemory {
     const writes: Array<Promise<unknown>> = [];
     for (const [webhookId, keys] of keysByWebhook) {
       if (keys.length === 0) continue;
-      const key = this.#key(webhookId);
-      const args: Array<string | number> = [];
-      for (const k of keys) args.push(now, member(k));
       writes.push(
-        redis.zadd(key, ...args),
-        redis.zremrangebyscore(key, '-inf', `(${now - windowMs}`),
-        redis.zremrangebyrank(key, 0, -(maxCount + 1)),
+        REMEMBER.run(redis, [this.#key(webhookId)], [now, now - windowMs, maxCount, ...keys.map(member)]),
       );
     }
     await Promise.all(writes);

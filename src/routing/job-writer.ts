@@ -57,6 +57,9 @@ type BulkJob = Parameters<Target['queue']['addBulk']>[0][number];
 export class QueueJobWriter implements JobSink {
   readonly #targets = new Map<string, Target>();
   readonly #dedup: DedupMemory;
+  readonly #log: Logger;
+  /** Dedup records still being written; close() waits for them. */
+  readonly #remembering = new Set<Promise<void>>();
   readonly #batchOptions: JobsOptions;
   /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
   readonly #inFlight = new Map<string, Promise<boolean>>();
@@ -64,7 +67,7 @@ export class QueueJobWriter implements JobSink {
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
     const jobOptions = options.jobOptions ?? defaultJobOptions(config);
-    const log = options.logger.child({ module: 'job-writer' });
+    const log = (this.#log = options.logger.child({ module: 'job-writer' }));
     for (const webhook of config.webhooks) {
       const queue = new Queue<DeliveryJobData | BatchJobData>(queueName(webhook.id), {
         connection: options.redis,
@@ -106,18 +109,35 @@ export class QueueJobWriter implements JobSink {
     const writing = new Promise<boolean>((resolve) => (settle = resolve));
     const mine = entries.map(inFlightKey);
     for (const key of mine) this.#inFlight.set(key, writing);
-    try {
-      await this.#write(byWebhook);
-      settle(true);
-    } catch (err) {
-      settle(false);
-      throw err;
-    } finally {
+    const release = (stored: boolean) => {
+      settle(stored);
       for (const key of mine) if (this.#inFlight.get(key) === writing) this.#inFlight.delete(key);
+    };
+    let stored: Map<string, string[]>;
+    try {
+      stored = await this.#write(byWebhook);
+    } catch (err) {
+      release(false);
+      throw err;
     }
+    // Remembering does not hold the PUBACKs: if it never lands, a later redelivery is stored twice
+    // (a duplicate, never a loss). The in-flight entries stay until it lands, so a racing copy waits.
+    const remembering = this.#dedup.remember(stored).then(
+      () => release(true),
+      (err: unknown) => {
+        this.#log.warn(
+          { err },
+          'could not record stored messages for dedup: a redelivery of them would be delivered twice',
+        );
+        release(true);
+      },
+    );
+    this.#remembering.add(remembering);
+    void remembering.finally(() => this.#remembering.delete(remembering));
   }
 
-  async #write(byWebhook: Map<string, JobEntry[]>): Promise<void> {
+  /** Writes the jobs of messages not stored yet; returns their keys per webhook. */
+  async #write(byWebhook: Map<string, JobEntry[]>): Promise<Map<string, string[]>> {
     const keys = new Map<string, string[]>();
     for (const [webhookId, list] of byWebhook)
       keys.set(
@@ -154,7 +174,7 @@ export class QueueJobWriter implements JobSink {
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    await this.#dedup.remember(stored);
+    return stored;
   }
 
   #jobs(target: Target, entries: JobEntry[]): BulkJob[] {
@@ -187,6 +207,7 @@ export class QueueJobWriter implements JobSink {
 
   /** Closes the queues; the shared connection stays open (its owner closes it). */
   async close(): Promise<void> {
+    await Promise.all(this.#remembering);
     await Promise.all([...this.#targets.values()].map(({ queue }) => queue.close()));
   }
 }
