@@ -1,7 +1,8 @@
 /**
  * Runs a batch job: every message gets its first attempt, at most webhook.concurrency at once
  * (the shared Slots). Messages not delivered are handed off as jobs of their own, written before
- * the batch job completes, so a crash in between re-runs the batch (duplicates, never loss).
+ * the batch job completes, so a crash in between re-runs the batch (duplicates, never loss); the
+ * delivered ones are checkpointed every 250 ms so such a re-run skips them.
  */
 import type { Job } from 'bullmq';
 import type { BatchItem, BatchJobData } from './job.js';
@@ -38,27 +39,35 @@ export class BatchRunner {
   async run(job: Job<BatchJobData>): Promise<BatchResult> {
     const { slots } = this.#o;
     const handoffs: BatchHandoff[] = [];
-    let delivered = 0;
+    // Messages delivered by an earlier run of this job that crashed: not sent again.
+    const done = deliveredBefore(job.progress);
+    const before = done.size;
+    const checkpoints = new Checkpoints(job, done);
     const running: Array<Promise<void>> = [];
-    for (const item of job.data.batch) {
-      await slots.acquire();
-      if (this.#o.stopping()) {
-        slots.release();
-        handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 0 });
-        continue;
+    try {
+      for (const [index, item] of job.data.batch.entries()) {
+        if (done.has(index)) continue;
+        await slots.acquire();
+        if (this.#o.stopping()) {
+          slots.release();
+          handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 0 });
+          continue;
+        }
+        running.push(
+          this.#attempt(item)
+            .then((result) => {
+              if (result === 'delivered') done.add(index);
+              else handoffs.push(result);
+            })
+            .finally(() => slots.release()),
+        );
       }
-      running.push(
-        this.#attempt(item)
-          .then((result) => {
-            if (result === 'delivered') delivered += 1;
-            else handoffs.push(result);
-          })
-          .finally(() => slots.release()),
-      );
+      await Promise.all(running);
+    } finally {
+      checkpoints.stop();
     }
-    await Promise.all(running);
     if (handoffs.length > 0) await this.#o.handOff(handoffs);
-    return { delivered, handedOff: handoffs.length };
+    return { delivered: done.size - before, handedOff: handoffs.length };
   }
 
   async #attempt(item: BatchItem): Promise<'delivered' | BatchHandoff> {
@@ -74,4 +83,43 @@ export class BatchRunner {
       return { jobId: item.jobId, data: item.data, delayMs: 1000 };
     }
   }
+}
+
+/** How often a running batch records which messages are delivered: a crash re-sends at most this much. */
+const CHECKPOINT_MS = 250;
+
+/**
+ * Records the delivered messages' positions as the job's progress while it runs (one small write
+ * per interval, only when something changed), so a re-run after a crash skips them.
+ */
+class Checkpoints {
+  readonly #timer: NodeJS.Timeout;
+  #recorded: number;
+  #writing = false;
+
+  constructor(
+    private readonly job: Job<BatchJobData>,
+    private readonly done: Set<number>,
+  ) {
+    this.#recorded = done.size;
+    this.#timer = setInterval(() => void this.#record(), CHECKPOINT_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #record(): Promise<void> {
+    if (this.#writing || this.done.size === this.#recorded) return;
+    this.#writing = true;
+    this.#recorded = this.done.size;
+    // A failed checkpoint only means more duplicates after a crash.
+    await this.job.updateProgress({ delivered: [...this.done] }).catch(() => undefined);
+    this.#writing = false;
+  }
+}
+
+function deliveredBefore(progress: unknown): Set<number> {
+  const delivered = (progress as { delivered?: unknown } | null)?.delivered;
+  return new Set(Array.isArray(delivered) ? delivered.filter((i): i is number => Number.isInteger(i)) : []);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { uniquePrefix, waitFor } from '../helpers/servers.js';
-import { flightEvent, startBridge, startReceiver, testConfig } from './support.js';
+import { TestProducer, flightEvent, startBridge, startReceiver, testConfig } from './support.js';
 
 const fast = { retry: { initialDelay: 50, maxDelay: 200, attempts: 3 } };
 
@@ -105,4 +105,32 @@ test('stopping mid-batch hands the messages not yet sent off as jobs; after a re
     'all 20',
   );
   assert.equal(receiver.requests.length, 20, 'each message once');
+});
+
+test('a batch re-run after a crash skips the messages its checkpoint says were delivered', async (t) => {
+  const receiver = await startReceiver();
+  const config = testConfig(uniquePrefix('batch'), [{ id: 'ops', url: receiver.url }]);
+  // The job as a crashed worker left it: three of five delivered and checkpointed.
+  const producer = new TestProducer(config);
+  const events = Array.from({ length: 5 }, () => flightEvent());
+  await producer.addBatch(
+    'ops',
+    events.map((event) => ({ event })),
+  );
+  const [job] = await producer.queue('ops').getJobs(['waiting']);
+  await job!.updateProgress({ delivered: [0, 1, 2] });
+  await producer.close();
+
+  const bridge = await startBridge(config);
+  t.after(async () => {
+    await bridge.stop();
+    await receiver.close();
+  });
+  await waitFor(() => receiver.requests.length === 2, 10_000, 'the two undelivered');
+  // Time for a wrongly repeated delivery to show up.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(
+    receiver.requests.map((r) => r.headers['webhook-id']).sort(),
+    [events[3]!.id, events[4]!.id].sort(),
+  );
 });
