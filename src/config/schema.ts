@@ -205,8 +205,8 @@ export const webhookSpec: ObjectSpec = {
     headers: { doc: 'Static headers added to every request.', default: {}, check: checkStringMap },
     concurrency: { doc: 'Parallel requests per worker process.', default: 10, check: checkInt(1, 1000) },
     batchSize: {
-      doc: 'Most messages in one delivery job. Ingest writes one job per batch and webhook and each message gets its first attempt inside it; a message not delivered at once continues as a job of its own (retries, dead letter). 1 = one job per message, as with rateLimit.',
-      default: 100,
+      doc: 'Messages per delivery job. 1 (default): one job per message, deduplicated by job id. Above 1: ingest writes a job per batch and webhook, each message gets its first attempt inside it and one not delivered at once continues as a job of its own; about 2× the burst throughput, but a crash can re-send messages. Ignored with rateLimit.',
+      default: 1,
       check: checkInt(1, 10_000),
     },
     rateLimit: {
