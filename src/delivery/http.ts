@@ -51,20 +51,21 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export class HttpClients {
   readonly #pools = new Map<string, Pool>();
 
-  /** Webhooks with the same origin and TLS files share one pool (the larger `connections` wins). */
-  /** Pool per webhook object, so the hot path skips the URL parse and key building. */
-  readonly #byWebhook = new WeakMap<WebhookConfig, Pool>();
+  /** Pool and request path per webhook object, so a request parses no URL and builds no key. */
+  readonly #targets = new WeakMap<WebhookConfig, { pool: Pool; path: string }>();
 
-  #poolFor(webhook: WebhookConfig): Pool {
-    let pool = this.#byWebhook.get(webhook);
-    if (!pool) {
-      pool = this.#createPool(webhook);
-      this.#byWebhook.set(webhook, pool);
+  #targetOf(webhook: WebhookConfig): { pool: Pool; path: string } {
+    let target = this.#targets.get(webhook);
+    if (!target) {
+      const url = new URL(webhook.url);
+      target = { pool: this.#poolFor(webhook), path: `${url.pathname}${url.search}` };
+      this.#targets.set(webhook, target);
     }
-    return pool;
+    return target;
   }
 
-  #createPool(webhook: WebhookConfig): Pool {
+  /** Webhooks with the same origin and TLS files share one pool (the larger `connections` wins). */
+  #poolFor(webhook: WebhookConfig): Pool {
     const url = new URL(webhook.url);
     const { certFile, keyFile, caFile } = webhook.tls;
     const key = poolKey(webhook);
@@ -102,22 +103,8 @@ export class HttpClients {
 
   readonly #deadlines = new Deadlines();
 
-  /** Request path per webhook url (parsing the URL per request showed in the profile). */
-  readonly #paths = new Map<string, string>();
-
-  #pathOf(webhook: WebhookConfig): string {
-    let path = this.#paths.get(webhook.url);
-    if (path === undefined) {
-      const url = new URL(webhook.url);
-      path = `${url.pathname}${url.search}`;
-      this.#paths.set(webhook.url, path);
-    }
-    return path;
-  }
-
   async post(webhook: WebhookConfig, request: HttpRequest): Promise<HttpResponse> {
-    const path = this.#pathOf(webhook);
-    const pool = this.#poolFor(webhook);
+    const { pool, path } = this.#targetOf(webhook);
     const started = performance.now();
     const deadline = this.#deadlines.start(webhook.timeout);
     try {

@@ -11,10 +11,6 @@ export class Slots {
     this.#size = size;
   }
 
-  get inUse(): number {
-    return this.#used;
-  }
-
   acquire(): Promise<void> {
     if (this.#used < this.#size) {
       this.#used += 1;

@@ -1,12 +1,11 @@
 /**
- * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix). Messages for
- * a webhook that batches (webhook.batchSize > 1, no rateLimit) go out as batch jobs of up to
- * batchSize messages; the others, and rejected messages, as one job each (job id = message key).
- *
- * Each write is: one round trip asking which messages each webhook already has (DedupMemory), one
- * round of pipelined addBulk calls (every queue's issued in the same tick on one shared
- * connection), then one round trip recording the new messages. Resolves only when Redis has every
- * job; rejects otherwise, and ingest then sends no PUBACK for the batch.
+ * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix), one job per
+ * message (job id = message key, so BullMQ itself refuses a redelivered message). For a webhook
+ * that batches (webhook.batchSize > 1, no rateLimit) messages go out as batch jobs of up to
+ * batchSize; those are deduplicated by DedupMemory: one round trip asking which messages the
+ * webhook already has, the writes, then a record of the new messages (off the PUBACK path).
+ * Every queue's write is issued in the same tick on one shared connection. Resolves only when
+ * Redis has every job; rejects otherwise, and ingest then sends no PUBACK for the batch.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
@@ -97,6 +96,22 @@ export class QueueJobWriter implements JobSink {
       else byWebhook.set(entry.webhookId, [entry]);
     }
 
+    // One job per message: BullMQ refuses a job id it already has, atomically, so nothing else is
+    // checked. Batch jobs have no per-message id: those messages go through the dedup memory.
+    const plain = new Map<string, JobEntry[]>();
+    const batched = new Map<string, JobEntry[]>();
+    for (const [webhookId, list] of byWebhook)
+      (batchesFor(this.#targets.get(webhookId)!.webhook) ? batched : plain).set(webhookId, list);
+    // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
+    const results = await Promise.allSettled([this.#write(plain, new Map()), this.#writeRemembered(batched)]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Writes messages of batching webhooks that the dedup memory does not know, then records them. */
+  async #writeRemembered(byWebhook: Map<string, JobEntry[]>): Promise<void> {
+    if (byWebhook.size === 0) return;
+    const entries = [...byWebhook.values()].flat();
     // A redelivery can race its first copy (two sessions during a login switch, a DUP before our
     // PUBACK): wait for a write in flight holding the same message, then ask Redis. Registration
     // follows the last check synchronously, so two writes never both miss each other.
@@ -115,7 +130,13 @@ export class QueueJobWriter implements JobSink {
     };
     let stored: Map<string, string[]>;
     try {
-      stored = await this.#write(byWebhook);
+      const keys = new Map<string, string[]>();
+      for (const [webhookId, list] of byWebhook)
+        keys.set(
+          webhookId,
+          list.map((e) => e.jobId),
+        );
+      stored = await this.#write(byWebhook, await this.#dedup.seen(keys));
     } catch (err) {
       release(false);
       throw err;
@@ -136,16 +157,11 @@ export class QueueJobWriter implements JobSink {
     void remembering.finally(() => this.#remembering.delete(remembering));
   }
 
-  /** Writes the jobs of messages not stored yet; returns their keys per webhook. */
-  async #write(byWebhook: Map<string, JobEntry[]>): Promise<Map<string, string[]>> {
-    const keys = new Map<string, string[]>();
-    for (const [webhookId, list] of byWebhook)
-      keys.set(
-        webhookId,
-        list.map((e) => e.jobId),
-      );
-    const seen = await this.#dedup.seen(keys);
-
+  /** Writes the jobs of messages not in `seen`; returns the keys written per webhook. */
+  async #write(
+    byWebhook: Map<string, JobEntry[]>,
+    seen: Map<string, Set<string>>,
+  ): Promise<Map<string, string[]>> {
     const writes: Array<Promise<unknown>> = [];
     const stored = new Map<string, string[]>();
     for (const [webhookId, list] of byWebhook) {
