@@ -205,8 +205,8 @@ export const webhookSpec: ObjectSpec = {
     headers: { doc: 'Static headers added to every request.', default: {}, check: checkStringMap },
     concurrency: { doc: 'Parallel requests per worker process.', default: 10, check: checkInt(1, 1000) },
     batchSize: {
-      doc: 'Messages per delivery job. 1 (default): one job per message, deduplicated by job id. Above 1: ingest writes a job per batch and webhook, each message gets its first attempt inside it and one not delivered at once continues as a job of its own; about 2× the burst throughput, but a crash can re-send messages. Ignored with rateLimit.',
-      default: 1,
+      doc: 'Most messages in one delivery job. Ingest writes what arrived together for a webhook as one job (a lone message as a job of its own, job id = message key); each message gets its first attempt inside it, and one not delivered at once continues as a job of its own (retries, dead letter). The jobs and the dedup record of their messages are written in one Redis transaction, so redeliveries are refused exactly as with one job per message. 1 = always one job per message (about half the burst throughput). Ignored with rateLimit.',
+      default: 100,
       check: checkInt(1, 10_000),
     },
     rateLimit: {

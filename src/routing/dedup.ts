@@ -2,10 +2,12 @@
  * Which messages a webhook's queue already has, for ingest.dedupWindow: a QoS 1 redelivery (after
  * a reconnect or a crash before PUBACK) must not be delivered twice. One sorted set per webhook,
  * member = the message key, score = when it was stored; trimmed by age and by count, so Redis stays
- * bounded however long the window. Written only after the jobs are stored: a crash in between
- * means a duplicate later, never a message skipped.
+ * bounded however long the window. Recorded in the same MULTI as the jobs, and only for jobs that
+ * Redis then holds: the jobs and their record are stored together or not at all, so neither a
+ * crash (duplicates) nor a failed write (a message skipped) can split them.
  */
-import { LuaScript, type Redis } from '../redis.js';
+import type { IRedisTransaction } from 'bullmq';
+import type { Redis } from '../redis.js';
 
 export interface DedupMemoryOptions {
   redis: Redis;
@@ -15,21 +17,40 @@ export interface DedupMemoryOptions {
   now?: () => number;
 }
 
-/** ZADD the members at `now`, then trim by age and by count: one command, one socket write. */
-const REMEMBER = new LuaScript(`
+/**
+ * KEYS[1] = the set, KEYS[2..] = job keys; ARGV = now, oldest, maxCount, then for each job the
+ * number of its messages followed by their members. A job's members are added at `now` only when
+ * the job exists (a failed add records nothing); then the set is trimmed by age and by count.
+ * Sent with EVAL inside the MULTI (an EVALSHA miss cannot be retried there); Redis caches it.
+ */
+const RECORD_STORED = `
 local now, oldest, maxCount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-for i = 4, #ARGV, 500 do
-  local args = {}
-  for j = i, math.min(i + 499, #ARGV) do
-    args[#args + 1] = now
-    args[#args + 1] = ARGV[j]
+local a = 4
+for k = 2, #KEYS do
+  local n = tonumber(ARGV[a])
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    for i = a + 1, a + n, 500 do
+      local args = {}
+      for j = i, math.min(i + 499, a + n) do
+        args[#args + 1] = now
+        args[#args + 1] = ARGV[j]
+      end
+      redis.call('ZADD', KEYS[1], unpack(args))
+    end
   end
-  redis.call('ZADD', KEYS[1], unpack(args))
+  a = a + n + 1
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. oldest)
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(maxCount + 1))
 return 0
-`);
+`;
+
+/** A job just queued on a transaction and the message keys it holds. */
+export interface StoredJob {
+  /** The job's hash key (queue.toKey(jobId)). */
+  jobKey: string;
+  messageKeys: string[];
+}
 
 /** 128 bits of the 256-bit key are plenty to tell messages apart and halve the memory. */
 const MEMBER_CHARS = 32;
@@ -59,18 +80,17 @@ export class DedupMemory {
     return new Map(await Promise.all(lookups));
   }
 
-  /** Records the keys as stored now, and forgets what left the window or exceeds the count. */
-  async remember(keysByWebhook: Map<string, string[]>): Promise<void> {
+  /**
+   * Queues, on the transaction that adds `jobs`, the record of their messages as stored now (only
+   * for jobs that exist when it runs), and forgets what left the window or exceeds the count.
+   */
+  recordStored(tx: IRedisTransaction, webhookId: string, jobs: StoredJob[]): void {
     const now = this.#o.now();
-    const { redis, windowMs, maxCount } = this.#o;
-    const writes: Array<Promise<unknown>> = [];
-    for (const [webhookId, keys] of keysByWebhook) {
-      if (keys.length === 0) continue;
-      writes.push(
-        REMEMBER.run(redis, [this.#key(webhookId)], [now, now - windowMs, maxCount, ...keys.map(member)]),
-      );
-    }
-    await Promise.all(writes);
+    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
+    const args: Array<string | number> = [now, now - this.#o.windowMs, this.#o.maxCount];
+    for (const job of jobs) args.push(job.messageKeys.length, ...job.messageKeys.map(member));
+    // runCommand is BullMQ's transaction interface for a named command; ioredis flattens the array.
+    tx.runCommand('eval', [RECORD_STORED, keys.length, ...keys, ...args]);
   }
 
   #key(webhookId: string): string {

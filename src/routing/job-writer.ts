@@ -3,14 +3,16 @@
  * message (job id = message key, so BullMQ itself refuses a redelivered message). For a webhook
  * that batches (webhook.batchSize > 1, no rateLimit) messages go out as batch jobs of up to
  * batchSize; those are deduplicated by DedupMemory: one round trip asking which messages the
- * webhook already has, the writes, then a record of the new messages (off the PUBACK path).
+ * webhook already has, then one MULTI holding the new jobs and their dedup record.
  * Every queue's write is issued in the same tick on one shared connection. Resolves only when
  * Redis has every job; rejects otherwise, and ingest then sends no PUBACK for the batch.
  */
-import { Queue, type JobsOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
 import {
   BATCH_JOB_NAME,
+  isBatch,
   queueName,
   type BatchItem,
   type BatchJobData,
@@ -21,7 +23,7 @@ import {
 import { batchJobOptions, batchesFor } from '../delivery/options.js';
 import type { Logger } from '../logger.js';
 import type { Redis } from '../redis.js';
-import { DedupMemory } from './dedup.js';
+import { DedupMemory, type StoredJob } from './dedup.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 
@@ -57,11 +59,9 @@ export class QueueJobWriter implements JobSink {
   readonly #targets = new Map<string, Target>();
   readonly #dedup: DedupMemory;
   readonly #log: Logger;
-  /** Dedup records still being written; close() waits for them. */
-  readonly #remembering = new Set<Promise<void>>();
   readonly #batchOptions: JobsOptions;
   /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
-  readonly #inFlight = new Map<string, Promise<boolean>>();
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
@@ -103,12 +103,10 @@ export class QueueJobWriter implements JobSink {
     for (const [webhookId, list] of byWebhook)
       (batchesFor(this.#targets.get(webhookId)!.webhook) ? batched : plain).set(webhookId, list);
     // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
-    const results = await Promise.allSettled([this.#write(plain, new Map()), this.#writeRemembered(batched)]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await settleAll([this.#write(plain), this.#writeRemembered(batched)]);
   }
 
-  /** Writes messages of batching webhooks that the dedup memory does not know, then records them. */
+  /** Writes messages of batching webhooks that the dedup memory does not know, with their record. */
   async #writeRemembered(byWebhook: Map<string, JobEntry[]>): Promise<void> {
     if (byWebhook.size === 0) return;
     const entries = [...byWebhook.values()].flat();
@@ -120,15 +118,10 @@ export class QueueJobWriter implements JobSink {
       if (waits.length === 0) break;
       await Promise.all(waits);
     }
-    let settle!: (stored: boolean) => void;
-    const writing = new Promise<boolean>((resolve) => (settle = resolve));
+    let settle!: () => void;
+    const writing = new Promise<void>((resolve) => (settle = resolve));
     const mine = entries.map(inFlightKey);
     for (const key of mine) this.#inFlight.set(key, writing);
-    const release = (stored: boolean) => {
-      settle(stored);
-      for (const key of mine) if (this.#inFlight.get(key) === writing) this.#inFlight.delete(key);
-    };
-    let stored: Map<string, string[]>;
     try {
       const keys = new Map<string, string[]>();
       for (const [webhookId, list] of byWebhook)
@@ -136,61 +129,63 @@ export class QueueJobWriter implements JobSink {
           webhookId,
           list.map((e) => e.jobId),
         );
-      stored = await this.#write(byWebhook, await this.#dedup.seen(keys));
-    } catch (err) {
-      release(false);
-      throw err;
+      const seen = await this.#dedup.seen(keys);
+      await settleAll(
+        [...byWebhook].map(([webhookId, list]) =>
+          this.#writeRecorded(this.#targets.get(webhookId)!, fresh(list, seen.get(webhookId))),
+        ),
+      );
+    } finally {
+      settle();
+      for (const key of mine) if (this.#inFlight.get(key) === writing) this.#inFlight.delete(key);
     }
-    // Remembering does not hold the PUBACKs: if it never lands, a later redelivery is stored twice
-    // (a duplicate, never a loss). The in-flight entries stay until it lands, so a racing copy waits.
-    const remembering = this.#dedup.remember(stored).then(
-      () => release(true),
-      (err: unknown) => {
-        this.#log.warn(
-          { err },
-          'could not record stored messages for dedup: a redelivery of them would be delivered twice',
-        );
-        release(true);
-      },
-    );
-    this.#remembering.add(remembering);
-    void remembering.finally(() => this.#remembering.delete(remembering));
   }
 
-  /** Writes the jobs of messages not in `seen`; returns the keys written per webhook. */
-  async #write(
-    byWebhook: Map<string, JobEntry[]>,
-    seen: Map<string, Set<string>>,
-  ): Promise<Map<string, string[]>> {
-    const writes: Array<Promise<unknown>> = [];
-    const stored = new Map<string, string[]>();
-    for (const [webhookId, list] of byWebhook) {
-      const target = this.#targets.get(webhookId)!;
-      const known = seen.get(webhookId);
-      const fresh: JobEntry[] = [];
-      const keysNow = new Set<string>();
-      for (const entry of list) {
-        // Already stored earlier, or twice in this batch (a DUP redelivery before our PUBACK).
-        if (known?.has(entry.jobId) || keysNow.has(entry.jobId)) continue;
-        keysNow.add(entry.jobId);
-        fresh.push(entry);
-      }
-      if (fresh.length === 0) continue;
-      stored.set(webhookId, [...keysNow]);
-      const jobs = this.#jobs(target, fresh);
-      // One job: add() is a single script call; addBulk builds an ioredis pipeline, which copies
-      // every BullMQ script onto it (~100 µs of CPU per write at low rates, seen in the profile).
-      writes.push(
-        jobs.length === 1
-          ? target.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
-          : target.queue.addBulk(jobs),
-      );
+  /**
+   * One MULTI per webhook: the jobs, then the dedup record of the messages in the jobs that Redis
+   * holds. Stored together or not at all, so a crash at any point cannot leave stored messages
+   * unrecorded (they would be stored again when the broker redelivers them).
+   */
+  async #writeRecorded(target: Target, entries: JobEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { queue } = target;
+    const tx = (await queue.client).multi();
+    const stored: StoredJob[] = [];
+    for (const job of this.#jobs(target, entries)) {
+      const jobId = job.opts?.jobId ?? `batch-${randomUUID()}`;
+      // Queued on the transaction: the promise settles with it; errors are read from exec().
+      void new Job(queue, job.name, job.data, job.opts, jobId).addJob(tx).catch(() => undefined);
+      stored.push({
+        jobKey: queue.toKey(jobId),
+        messageKeys: isBatch(job.data) ? job.data.batch.map((item) => item.jobId) : [jobId],
+      });
     }
-    // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return stored;
+    this.#dedup.recordStored(tx, target.webhook.id, stored);
+    const results = await tx.exec();
+    if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
+    const failed = results.slice(0, stored.length).find(([err]) => err);
+    if (failed) throw failed[0]!;
+    const [recordErr] = results[stored.length] ?? [null];
+    if (recordErr)
+      this.#log.warn(
+        { err: recordErr, webhook: target.webhook.id },
+        'could not record stored messages for dedup: a redelivery of them would be delivered twice',
+      );
+  }
+
+  /** One job per message (non-batching webhooks): BullMQ refuses a job id it already has. */
+  async #write(byWebhook: Map<string, JobEntry[]>): Promise<void> {
+    await settleAll(
+      [...byWebhook].map(([webhookId, list]) => {
+        const target = this.#targets.get(webhookId)!;
+        const jobs = this.#jobs(target, list);
+        // One job: add() is a single script call; addBulk builds an ioredis pipeline, which copies
+        // every BullMQ script onto it (~100 µs of CPU per write at low rates, seen in the profile).
+        return jobs.length === 1
+          ? target.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
+          : target.queue.addBulk(jobs);
+      }),
+    );
   }
 
   #jobs(target: Target, entries: JobEntry[]): BulkJob[] {
@@ -223,9 +218,25 @@ export class QueueJobWriter implements JobSink {
 
   /** Closes the queues; the shared connection stays open (its owner closes it). */
   async close(): Promise<void> {
-    await Promise.all(this.#remembering);
     await Promise.all([...this.#targets.values()].map(({ queue }) => queue.close()));
   }
+}
+
+/** The entries not in `seen`, each key once (a DUP redelivery can sit in the same batch). */
+function fresh(list: JobEntry[], seen: Set<string> | undefined): JobEntry[] {
+  const keys = new Set<string>();
+  return list.filter((entry) => {
+    if (seen?.has(entry.jobId) || keys.has(entry.jobId)) return false;
+    keys.add(entry.jobId);
+    return true;
+  });
+}
+
+/** Waits for every write (no rejection left unobserved), then rethrows the first failure. */
+async function settleAll(writes: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function inFlightKey(entry: JobEntry): string {

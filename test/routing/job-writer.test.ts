@@ -92,6 +92,17 @@ test('batches: one job per batchSize messages; a rejected message and a rate-lim
     await writer.addBulk([entry('a', 'k2'), entry('a', 'k5'), entry('a', 'k8'), entry('limited', 'k1')]);
     assert.deepEqual((await jobIds(SHARED_REDIS_URL, prefix, 'a')).sort(), [...keys, 'bad', 'k8'].sort());
     assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'limited'), ['k1']);
+
+    // The dedup record was written with the jobs (one transaction), so a writer started afresh
+    // (a restart) refuses the same redeliveries; the record holds exactly the stored messages.
+    assert.equal(await redis.zcard(`${prefix}:dedup:a`), 9);
+    const restarted = new QueueJobWriter({ config, redis, logger: silentLogger() });
+    await restarted.addBulk([entry('a', 'k3'), entry('a', 'k6'), entry('a', 'bad'), entry('a', 'k9')]);
+    await restarted.close();
+    assert.deepEqual(
+      (await jobIds(SHARED_REDIS_URL, prefix, 'a')).sort(),
+      [...keys, 'bad', 'k8', 'k9'].sort(),
+    );
   } finally {
     await queue.close();
     await writer.close();
