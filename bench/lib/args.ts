@@ -61,6 +61,9 @@ export const USAGE = `npm run bench -- [options]
   --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
   --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
   --from FILE           only regenerate the report and chart from a raw result in bench/results/
+
+Environment: BENCH_FLUP_NODE_ARGS="--trace-gc ..." adds node flags to the flup-bridge processes
+(experiments; their output is in bench/.cache/runs/<run>/<cell>/flup-*.log).
 `;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T[]): T[] {

@@ -114,6 +114,8 @@ function flupSystem(
         writeFileSync(file, stringify(config(ctx, clientId, port, webhookExtra)));
         const log = openSync(join(ctx.workDir, `flup-${role}-${i}.log`), 'a');
         const nodeArgs = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : [];
+        // Experiments only (e.g. --trace-gc): extra node flags for the flup-bridge processes.
+        nodeArgs.push(...(process.env.BENCH_FLUP_NODE_ARGS ?? '').split(' ').filter(Boolean));
         const child = spawnTracked(
           `flup-bridge ${role}`,
           process.execPath,
