@@ -30,6 +30,21 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
   });
 }
 
+/**
+ * Runs `send` (which must issue its commands synchronously) with the connection's socket corked,
+ * so all of them leave in one write: one syscall instead of one per command (each costs 20-80 µs
+ * on a busy VM), and a MULTI ... EXEC cannot be cut in half by the process dying between writes.
+ */
+export function inOneWrite<T>(redis: Redis, send: () => T): T {
+  const socket = redis.stream as Redis['stream'] | undefined;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
 /** Deletes every key that starts with `prefix` (SCAN, not KEYS: safe on a busy server). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
   let deleted = 0;

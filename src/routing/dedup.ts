@@ -2,11 +2,10 @@
  * Which messages a webhook's queue already has, for ingest.dedupWindow: a QoS 1 redelivery (after
  * a reconnect or a crash before PUBACK) must not be delivered twice. One sorted set per webhook,
  * member = the message key, score = when it was stored; trimmed by age and by count, so Redis stays
- * bounded however long the window. Recorded in the same MULTI as the jobs, and only for jobs that
- * Redis then holds: the jobs and their record are stored together or not at all, so neither a
- * crash (duplicates) nor a failed write (a message skipped) can split them.
+ * bounded however long the window. Recorded in the same MULTI as the jobs' adds, and only for jobs
+ * that Redis then holds: a crash cannot separate them (no duplicates) and a failed add records
+ * nothing (no message skipped).
  */
-import type { IRedisTransaction } from 'bullmq';
 import type { Redis } from '../redis.js';
 
 export interface DedupMemoryOptions {
@@ -21,7 +20,7 @@ export interface DedupMemoryOptions {
  * KEYS[1] = the set, KEYS[2..] = job keys; ARGV = now, oldest, maxCount, then for each job the
  * number of its messages followed by their members. A job's members are added at `now` only when
  * the job exists (a failed add records nothing); then the set is trimmed by age and by count.
- * Sent with EVAL inside the MULTI (an EVALSHA miss cannot be retried there); Redis caches it.
+ * Sent as EVAL: inside a MULTI an EVALSHA miss could not be retried. Redis caches the script.
  */
 const RECORD_STORED = `
 local now, oldest, maxCount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -45,7 +44,7 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(maxCount + 1))
 return 0
 `;
 
-/** A job just queued on a transaction and the message keys it holds. */
+/** A job just sent and the message keys it holds. */
 export interface StoredJob {
   /** The job's hash key (queue.toKey(jobId)). */
   jobKey: string;
@@ -81,16 +80,16 @@ export class DedupMemory {
   }
 
   /**
-   * Queues, on the transaction that adds `jobs`, the record of their messages as stored now (only
-   * for jobs that exist when it runs), and forgets what left the window or exceeds the count.
+   * Records the messages of `jobs` as stored now (only for jobs that exist when it runs), and
+   * forgets what left the window or exceeds the count. The command is sent before this returns,
+   * so it can be part of a MULTI opened on the same connection.
    */
-  recordStored(tx: IRedisTransaction, webhookId: string, jobs: StoredJob[]): void {
+  recordStored(webhookId: string, jobs: StoredJob[]): Promise<unknown> {
     const now = this.#o.now();
     const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
     const args: Array<string | number> = [now, now - this.#o.windowMs, this.#o.maxCount];
     for (const job of jobs) args.push(job.messageKeys.length, ...job.messageKeys.map(member));
-    // runCommand is BullMQ's transaction interface for a named command; ioredis flattens the array.
-    tx.runCommand('eval', [RECORD_STORED, keys.length, ...keys, ...args]);
+    return this.#o.redis.eval(RECORD_STORED, keys.length, ...keys, ...args);
   }
 
   #key(webhookId: string): string {
