@@ -19,6 +19,9 @@ import { WebhookProcessor } from './processor.js';
 import { RetryableDeliveryError, type StoredJobData } from './failure.js';
 import { refreshJobGauges } from './gauges.js';
 
+/** Jobs a worker holds while batch jobs run: the running batch and the next one. */
+const BATCH_PREFETCH = 2;
+
 export interface DeliveryWorkersOptions {
   deps: AppDeps;
   tokenProviders: Map<string, TokenProvider>;
@@ -134,12 +137,24 @@ export class DeliveryWorkers implements Part {
           );
         },
       });
+      // A batch job keeps every slot busy by itself: while batches run, hold at most one more.
+      // Fetching up to `concurrency` of them would only park their messages in memory, long
+      // enough to reach V8's old generation (the largest source of promoted garbage in a burst).
+      let batchesRunning = 0;
+      const runBatch = async (job: Job<BatchJobData>) => {
+        if (batchesRunning++ === 0) worker.concurrency = Math.min(webhook.concurrency, BATCH_PREFETCH);
+        try {
+          return await batches.run(job);
+        } finally {
+          if (--batchesRunning === 0) worker.concurrency = webhook.concurrency;
+        }
+      };
       const connection = this.#deps.connectRedis(`delivery:${webhook.id}`, true);
       const worker = new Worker<QueuedData>(
         queueName(webhook.id),
         (job: Job<QueuedData>, token?: string) =>
           isBatch(job.data)
-            ? batches.run(job as Job<BatchJobData>)
+            ? runBatch(job as Job<BatchJobData>)
             : processor.process(job as Job<StoredJobData>, token),
         {
           connection,
