@@ -76,7 +76,7 @@ export const KNOWN_GAPS = [
   '  dedup record of their messages (a Redis sorted set per webhook, `ingest.dedupWindow`) are written',
   '  in one Redis transaction, so a redelivery is refused whenever its first copy was stored. Delivery',
   '  is at-least-once: a worker killed between the HTTP 2xx and the job completing sends that message',
-  '  again, and a batch job cut by a crash re-sends what its last checkpoint (every 250 ms) did not',
+  '  again, and a batch job cut by a crash re-sends what its last checkpoint (every 50 ms) did not',
   '  record. Receivers deduplicate on `webhook-id`.',
   '- **A SIGKILLed mosquitto** loses what it acknowledged since its last autosave (`autosave_interval`);',
   "  that is the broker's own durability, not the bridge's, so scenario 3 stops it with SIGTERM.",
