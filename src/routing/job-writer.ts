@@ -179,8 +179,12 @@ export class QueueJobWriter implements JobSink {
     });
     const results = await executed;
     if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
-    const failed = results.slice(0, stored.length).find(([err]) => err);
-    if (failed) throw failed[0]!;
+    for (const [err, result] of results.slice(0, stored.length)) {
+      if (err) throw err;
+      // BullMQ's add script answers a negative code instead of an id when it refuses the job.
+      if (typeof result === 'number' && result < 0)
+        throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);
+    }
     const [recordErr] = results[stored.length] ?? [null];
     if (recordErr)
       this.#log.warn(
