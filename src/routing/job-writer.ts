@@ -3,9 +3,9 @@
  * message (job id = message key, so BullMQ itself refuses a redelivered message). For a webhook
  * that batches (webhook.batchSize > 1, no rateLimit) messages go out as batch jobs of up to
  * batchSize; those are deduplicated by DedupMemory: one round trip asking which messages the
- * webhook already has, then one MULTI holding the new jobs and their dedup record.
- * Every queue's write is issued in the same tick on one shared connection. Resolves only when
- * Redis has every job; rejects otherwise, and ingest then sends no PUBACK for the batch.
+ * webhook already has, then the new jobs and their dedup record. Each webhook's write is one
+ * MULTI sent in one socket write on the shared connection. Resolves only when Redis has every job;
+ * rejects otherwise, and ingest then sends no PUBACK for the batch.
  */
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, type JobsOptions } from 'bullmq';
@@ -106,7 +106,10 @@ export class QueueJobWriter implements JobSink {
     for (const [webhookId, list] of byWebhook)
       (batchesFor(this.#targets.get(webhookId)!.webhook) ? batched : plain).set(webhookId, list);
     // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
-    await settleAll([this.#write(plain), this.#writeRemembered(batched)]);
+    await settleAll([
+      ...[...plain].map(([webhookId, list]) => this.#writeJobs(this.#targets.get(webhookId)!, list)),
+      this.#writeRemembered(batched),
+    ]);
   }
 
   /** Writes messages of batching webhooks that the dedup memory does not know, with their record. */
@@ -126,16 +129,12 @@ export class QueueJobWriter implements JobSink {
     const mine = entries.map(inFlightKey);
     for (const key of mine) this.#inFlight.set(key, writing);
     try {
-      const keys = new Map<string, string[]>();
-      for (const [webhookId, list] of byWebhook)
-        keys.set(
-          webhookId,
-          list.map((e) => e.jobId),
-        );
-      const seen = await this.#dedup.seen(keys);
+      const seen = await this.#dedup.seen(
+        new Map([...byWebhook].map(([webhookId, list]) => [webhookId, list.map((e) => e.jobId)])),
+      );
       await settleAll(
         [...byWebhook].map(([webhookId, list]) =>
-          this.#writeRecorded(this.#targets.get(webhookId)!, fresh(list, seen.get(webhookId))),
+          this.#writeJobs(this.#targets.get(webhookId)!, fresh(list, seen.get(webhookId))),
         ),
       );
     } finally {
@@ -145,17 +144,17 @@ export class QueueJobWriter implements JobSink {
   }
 
   /**
-   * One MULTI per webhook: the jobs, then the dedup record of the messages in the jobs that Redis
-   * holds. Stored together or not at all, so a crash at any point cannot leave stored messages
-   * unrecorded (they would be stored again when the broker redelivers them). Sent as plain commands
-   * between MULTI and EXEC in one tick on the shared connection (nothing else can be sent in
-   * between): an ioredis transaction object would copy all of BullMQ's scripts (~80 µs and ~10 KB
-   * of garbage per write, the largest source of promoted garbage at 500 msg/s in the sampling
-   * heap profile).
+   * One MULTI per webhook: the jobs and, for a batching webhook, the dedup record of the messages
+   * in the jobs that Redis holds. Stored together or not at all, so a crash at any point cannot
+   * leave stored messages unrecorded (they would be stored again when the broker redelivers them).
+   * Sent as plain commands between MULTI and EXEC in one corked write on the shared connection
+   * (nothing else can be sent in between): an ioredis pipeline or transaction object (queue.addBulk
+   * builds one) copies all of BullMQ's scripts, ~80 µs and ~10 KB of garbage per write, the
+   * largest source of promoted garbage at 500 msg/s in the sampling heap profile.
    */
-  async #writeRecorded(target: Target, entries: JobEntry[]): Promise<void> {
+  async #writeJobs(target: Target, entries: JobEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const { queue } = target;
+    const { queue, webhook } = target;
     const client = await queue.client;
     const redis = this.#redis;
     const jobs = this.#jobs(target, entries);
@@ -174,7 +173,8 @@ export class QueueJobWriter implements JobSink {
           messageKeys: isBatch(job.data) ? job.data.batch.map((item) => item.jobId) : [jobId],
         });
       }
-      this.#dedup.recordStored(target.webhook.id, stored).catch(ignore);
+      // One job per message needs no record: BullMQ refuses a job id it already has.
+      if (batchesFor(webhook)) this.#dedup.recordStored(webhook.id, stored).catch(ignore);
       return redis.exec();
     });
     const results = await executed;
@@ -188,24 +188,9 @@ export class QueueJobWriter implements JobSink {
     const [recordErr] = results[stored.length] ?? [null];
     if (recordErr)
       this.#log.warn(
-        { err: recordErr, webhook: target.webhook.id },
+        { err: recordErr, webhook: webhook.id },
         'could not record stored messages for dedup: a redelivery of them would be delivered twice',
       );
-  }
-
-  /** One job per message (non-batching webhooks): BullMQ refuses a job id it already has. */
-  async #write(byWebhook: Map<string, JobEntry[]>): Promise<void> {
-    await settleAll(
-      [...byWebhook].map(([webhookId, list]) => {
-        const target = this.#targets.get(webhookId)!;
-        const jobs = this.#jobs(target, list);
-        // One job: add() is a single script call; addBulk builds an ioredis pipeline, which copies
-        // every BullMQ script onto it (~100 µs of CPU per write at low rates, seen in the profile).
-        return jobs.length === 1
-          ? target.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
-          : target.queue.addBulk(jobs);
-      }),
-    );
   }
 
   #jobs(target: Target, entries: JobEntry[]): BulkJob[] {
@@ -216,11 +201,13 @@ export class QueueJobWriter implements JobSink {
     });
     if (!batchesFor(target.webhook)) return entries.map(single);
     const jobs: BulkJob[] = [];
-    let batch: BatchItem[] = [];
+    let batch: JobEntry[] = [];
     const flush = () => {
-      if (batch.length === 1) jobs.push(single({ webhookId: target.webhook.id, ...batch[0]! }));
-      else if (batch.length > 1)
-        jobs.push({ name: BATCH_JOB_NAME, data: { batch }, opts: this.#batchOptions });
+      if (batch.length === 1) jobs.push(single(batch[0]!));
+      else if (batch.length > 1) {
+        const items: BatchItem[] = batch.map(({ jobId, data }) => ({ jobId, data }));
+        jobs.push({ name: BATCH_JOB_NAME, data: { batch: items }, opts: this.#batchOptions });
+      }
       batch = [];
     };
     for (const entry of entries) {
@@ -229,7 +216,7 @@ export class QueueJobWriter implements JobSink {
         jobs.push(single(entry));
         continue;
       }
-      batch.push({ jobId: entry.jobId, data: entry.data });
+      batch.push(entry);
       if (batch.length >= target.webhook.batchSize) flush();
     }
     flush();
