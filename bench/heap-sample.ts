@@ -5,6 +5,9 @@
  *
  *   BENCH_FLUP_NODE_ARGS=--inspect=127.0.0.1:9339 npm run bench -- --systems flup --scenarios steady --no-report
  *   npx tsx bench/heap-sample.ts 9339 8          # in another shell, while the cell runs
+ *
+ * With --all it counts every allocation (young garbage too): where the allocation rate, and so the
+ * scavenge work, comes from.
  */
 import { WebSocket } from 'undici';
 
@@ -19,7 +22,8 @@ interface SampleNode {
   children: SampleNode[];
 }
 
-const [port = '9229', seconds = '8', depthArg = '5'] = process.argv.slice(2);
+const all = process.argv.includes('--all');
+const [port = '9229', seconds = '8', depthArg = '5'] = process.argv.slice(2).filter((a) => a !== '--all');
 const depth = Number(depthArg);
 
 const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
@@ -46,7 +50,7 @@ await call('HeapProfiler.enable');
 await call('HeapProfiler.startSampling', {
   samplingInterval: 4096,
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: false,
+  includeObjectsCollectedByMinorGC: all,
 });
 await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
 const { profile } = (await call('HeapProfiler.stopSampling')) as { profile: { head: SampleNode } };
@@ -65,6 +69,8 @@ const frame = (f: CallFrame) =>
 })(profile.head, []);
 
 const total = [...bytesByStack.values()].reduce((a, b) => a + b, 0);
-console.log(`sampled ${(total / 1e6).toFixed(1)} MB of promoted garbage in ${seconds} s`);
+console.log(
+  `sampled ${(total / 1e6).toFixed(1)} MB of ${all ? 'allocations' : 'promoted garbage'} in ${seconds} s`,
+);
 for (const [stack, bytes] of [...bytesByStack].sort((a, b) => b[1] - a[1]).slice(0, 20))
   console.log(`${(bytes / 1e6).toFixed(2).padStart(7)} MB  ${stack}`);

@@ -45,22 +45,17 @@ export class BatchRunner {
     const checkpoints = new Checkpoints(job, done);
     const running: Array<Promise<void>> = [];
     try {
-      for (const [index, item] of job.data.batch.entries()) {
+      const { batch } = job.data;
+      for (let index = 0; index < batch.length; index++) {
         if (done.has(index)) continue;
-        await slots.acquire();
+        if (!slots.tryAcquire()) await slots.acquire();
+        const item = batch[index]!;
         if (this.#o.stopping()) {
           slots.release();
           handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 0 });
           continue;
         }
-        running.push(
-          this.#attempt(item)
-            .then((result) => {
-              if (result === 'delivered') done.add(index);
-              else handoffs.push(result);
-            })
-            .finally(() => slots.release()),
-        );
+        running.push(this.#attempt(item, index, done, handoffs));
       }
       await Promise.all(running);
     } finally {
@@ -70,17 +65,21 @@ export class BatchRunner {
     return { delivered: done.size - before, handedOff: handoffs.length };
   }
 
-  async #attempt(item: BatchItem): Promise<'delivered' | BatchHandoff> {
+  /** One message's first attempt, holding a slot: delivered → done, else → handoffs. Never throws. */
+  async #attempt(item: BatchItem, index: number, done: Set<number>, handoffs: BatchHandoff[]): Promise<void> {
     try {
       const result = await this.#o.processor.firstAttempt(item.data);
-      return result === 'delivered' ? result : { jobId: item.jobId, ...result };
+      if (result === 'delivered') done.add(index);
+      else handoffs.push({ jobId: item.jobId, ...result });
     } catch (err) {
       // Unexpected (e.g. Redis gone while reading the breaker): the message's own job tries again.
       this.#o.logger.warn(
         { err, jobId: item.jobId },
         'first attempt failed; the message continues as its own job',
       );
-      return { jobId: item.jobId, data: item.data, delayMs: 1000 };
+      handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 1000 });
+    } finally {
+      this.#o.slots.release();
     }
   }
 }

@@ -22,12 +22,14 @@ export function userAgent(): string {
 
 export interface HttpRequest {
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** A string is sent as UTF-8. */
+  body: string | Uint8Array;
 }
 
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string | undefined>;
+  /** The answer's headers that delivery acts on (the rest are not copied). */
+  headers: { 'retry-after'?: string; location?: string };
   /** The first maxResponseBytes of the body, as text. */
   body: string;
   durationMs: number;
@@ -118,8 +120,10 @@ export class HttpClients {
         bodyTimeout: webhook.timeout,
       });
       const body = await readCapped(res.body, webhook.maxResponseBytes);
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(res.headers)) headers[name] = headerValue(value);
+      const headers = {
+        'retry-after': headerValue(res.headers['retry-after']),
+        location: headerValue(res.headers.location),
+      };
       return { status: res.statusCode, headers, body, durationMs: performance.now() - started };
     } catch (err) {
       throw toNetworkError(err, webhook);

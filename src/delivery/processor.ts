@@ -168,7 +168,8 @@ export class WebhookProcessor {
   /** One try: gate (disabled, breaker), enrichment, the signed POST, and what the answer means. */
   async #attempt(data: StoredJobData, now: number): Promise<AttemptOutcome> {
     const { webhook, clock } = this.#o;
-    const gate = await this.#o.state.gate(now, this.#o.probeLeaseMs);
+    const pendingGate = this.#o.state.gate(now, this.#o.probeLeaseMs);
+    const gate = pendingGate instanceof Promise ? await pendingGate : pendingGate;
     if (gate.kind === 'disabled') return { kind: 'wait', ms: DISABLED_RECHECK_MS };
     if (gate.kind === 'wait') return { kind: 'wait', ms: gate.ms };
     if (gate.probe) this.#log.info('circuit half-open: sending one probe request');
@@ -210,7 +211,8 @@ export class WebhookProcessor {
         this.#hot.delivered.inc();
         const receivedAt = Date.parse(data.event.receivedAt);
         if (receivedAt) this.#hot.endToEndSeconds.observe((clock.now() - receivedAt) / 1000);
-        await this.#recordBreaker(gate, true);
+        const recording = this.#recordBreaker(gate, true);
+        if (recording) await recording;
         return { kind: 'delivered', status: response.status };
       }
       case 'gone': {
@@ -255,27 +257,33 @@ export class WebhookProcessor {
   }
 
   /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
-  async #send(id: string, body: RequestBody): Promise<HttpResponse> {
-    const { webhook, tokenProvider } = this.#o;
-    const attempt = async () => {
-      const authorization = tokenProvider ? await this.#authorization(tokenProvider) : undefined;
-      const headers = buildHeaders(webhook, {
-        id,
-        timestampSec: Math.floor(this.#o.clock.now() / 1000),
-        body,
-        userAgent: this.#o.userAgent,
-        authorization,
-      });
-      return this.#o.http.post(webhook, { headers, body: body.bytes });
-    };
-    const first = await attempt();
-    if (first.status !== 401 || !tokenProvider) return first;
+  #send(id: string, body: RequestBody): Promise<HttpResponse> {
+    const { tokenProvider } = this.#o;
+    // Without a token provider: no async wrapper around the request (the hot path).
+    return tokenProvider ? this.#sendWithToken(id, body, tokenProvider) : this.#post(id, body);
+  }
+
+  #post(id: string, body: RequestBody, authorization?: string): Promise<HttpResponse> {
+    const { webhook } = this.#o;
+    const headers = buildHeaders(webhook, {
+      id,
+      timestampSec: Math.floor(this.#o.clock.now() / 1000),
+      body,
+      userAgent: this.#o.userAgent,
+      authorization,
+    });
+    return this.#o.http.post(webhook, { headers, body: body.content });
+  }
+
+  async #sendWithToken(id: string, body: RequestBody, tokenProvider: TokenProvider): Promise<HttpResponse> {
+    const first = await this.#post(id, body, await this.#authorization(tokenProvider));
+    if (first.status !== 401) return first;
     this.#log.info(
       { provider: tokenProvider.id },
       'endpoint answered 401: fetching a new token and retrying once',
     );
     tokenProvider.invalidate();
-    const second = await attempt();
+    const second = await this.#post(id, body, await this.#authorization(tokenProvider));
     if (second.status === 401)
       this.#log.warn({ provider: tokenProvider.id }, 'endpoint refused a fresh token (401)');
     return second;
@@ -291,11 +299,12 @@ export class WebhookProcessor {
     }
   }
 
-  async #recordBreaker(gate: Extract<Gate, { kind: 'go' }>, ok: boolean): Promise<void> {
-    // Closed with no failures and a success: nothing to write (the common path).
-    if (ok && !gate.probe && gate.failures === 0) return;
-    const t = await this.#o.state.record(ok, this.#o.clock.now(), this.#o.webhook.breaker);
-    this.#onTransition(t);
+  /** Undefined when there is nothing to write: a success while closed with no failures (the common path). */
+  #recordBreaker(gate: Extract<Gate, { kind: 'go' }>, ok: boolean): Promise<void> | undefined {
+    if (ok && !gate.probe && gate.failures === 0) return undefined;
+    return this.#o.state
+      .record(ok, this.#o.clock.now(), this.#o.webhook.breaker)
+      .then((t) => this.#onTransition(t));
   }
 
   #onTransition(t: Transition): void {

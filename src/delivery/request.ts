@@ -5,23 +5,35 @@ import type { DeliveryJobData } from './job.js';
 import { signatureHeaders } from './signing.js';
 
 export interface RequestBody {
-  bytes: Uint8Array;
+  /** A string is sent and signed as UTF-8 as it is: no Buffer copy of the JSON per request. */
+  content: string | Uint8Array;
   contentType: string;
 }
 
 /** `envelope`: the (enriched) event as JSON. `raw`: the payload bytes as received. */
 export function buildBody(webhook: WebhookConfig, data: DeliveryJobData, event: EventEnvelope): RequestBody {
   if (webhook.body === 'envelope') {
-    return { bytes: Buffer.from(JSON.stringify(event)), contentType: 'application/json' };
+    return { content: JSON.stringify(event), contentType: 'application/json' };
   }
   const contentType = event.dataEncoding === 'json' ? 'application/json' : 'application/octet-stream';
-  if (data.raw !== undefined) return { bytes: Buffer.from(data.raw, 'base64'), contentType };
+  if (data.raw !== undefined) return { content: Buffer.from(data.raw, 'base64'), contentType };
   // Ingest stores raw bytes only for raw webhooks; rebuild them from the envelope otherwise.
-  const bytes =
-    event.dataEncoding === 'json'
-      ? Buffer.from(JSON.stringify(event.data))
-      : Buffer.from(String(event.data), 'base64');
-  return { bytes, contentType };
+  const content =
+    event.dataEncoding === 'json' ? JSON.stringify(event.data) : Buffer.from(String(event.data), 'base64');
+  return { content, contentType };
+}
+
+/** Each webhook's static headers, lower-cased once rather than per request. */
+const staticHeaders = new WeakMap<WebhookConfig, Record<string, string>>();
+
+function staticHeadersOf(webhook: WebhookConfig): Record<string, string> {
+  let headers = staticHeaders.get(webhook);
+  if (!headers) {
+    headers = {};
+    for (const [name, value] of Object.entries(webhook.headers)) headers[name.toLowerCase()] = value;
+    staticHeaders.set(webhook, headers);
+  }
+  return headers;
 }
 
 export function buildHeaders(
@@ -29,13 +41,12 @@ export function buildHeaders(
   options: { id: string; timestampSec: number; body: RequestBody; userAgent: string; authorization?: string },
 ): Record<string, string> {
   // Static headers first, so configuration cannot override the signature or the content type.
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(webhook.headers)) headers[name.toLowerCase()] = value;
-  Object.assign(headers, {
+  const headers: Record<string, string> = {
+    ...staticHeadersOf(webhook),
     'content-type': options.body.contentType,
     'user-agent': options.userAgent,
-    ...signatureHeaders(webhook.secrets, options.id, options.timestampSec, options.body.bytes),
-  });
+    ...signatureHeaders(webhook.secrets, options.id, options.timestampSec, options.body.content),
+  };
   if (options.authorization !== undefined) headers.authorization = options.authorization;
   return headers;
 }

@@ -18,7 +18,8 @@ function keyOf(secret: string): Buffer {
   return key;
 }
 
-export function sign(secret: string, id: string, timestampSec: number, body: Uint8Array): string {
+/** body: the bytes sent, or the string sent as UTF-8. */
+export function sign(secret: string, id: string, timestampSec: number, body: string | Uint8Array): string {
   const hmac = createHmac('sha256', keyOf(secret));
   hmac.update(`${id}.${timestampSec}.`);
   hmac.update(body);
@@ -35,11 +36,11 @@ export function signatureHeaders(
   secrets: readonly string[],
   id: string,
   timestampSec: number,
-  body: Uint8Array,
+  body: string | Uint8Array,
 ): SignatureHeaders {
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(timestampSec),
-    'webhook-signature': secrets.map((s) => sign(s, id, timestampSec, body)).join(' '),
-  };
+  const signature =
+    secrets.length === 1
+      ? sign(secrets[0]!, id, timestampSec, body)
+      : secrets.map((s) => sign(s, id, timestampSec, body)).join(' ');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSec), 'webhook-signature': signature };
 }

@@ -11,11 +11,15 @@ export class Slots {
     this.#size = size;
   }
 
+  /** Takes a free slot at once if there is one (no promise: the batch loop's common case). */
+  tryAcquire(): boolean {
+    if (this.#used >= this.#size) return false;
+    this.#used += 1;
+    return true;
+  }
+
   acquire(): Promise<void> {
-    if (this.#used < this.#size) {
-      this.#used += 1;
-      return Promise.resolve();
-    }
+    if (this.tryAcquire()) return Promise.resolve();
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
