@@ -21,8 +21,9 @@ function keyOf(secret: string): Buffer {
 /** body: the bytes sent, or the string sent as UTF-8. */
 export function sign(secret: string, id: string, timestampSec: number, body: string | Uint8Array): string {
   const hmac = createHmac('sha256', keyOf(secret));
-  hmac.update(`${id}.${timestampSec}.`);
-  hmac.update(body);
+  // A string body joins the prefix: one update (one UTF-8 conversion) instead of two.
+  if (typeof body === 'string') hmac.update(`${id}.${timestampSec}.${body}`);
+  else hmac.update(`${id}.${timestampSec}.`).update(body);
   return `v1,${hmac.digest('base64')}`;
 }
 

@@ -22,7 +22,7 @@ export function messageKeyFn(dedupKey: string): MessageKeyFn {
         return createHash('sha256').update('field\0').update(JSON.stringify(value)).digest('hex');
       }
     }
-    return createHash('sha256').update(topic).update('\0').update(payload).digest('hex');
+    return createHash('sha256').update(`${topic}\0`).update(payload).digest('hex');
   };
 }
 
