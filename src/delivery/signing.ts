@@ -39,9 +39,9 @@ export function signatureHeaders(
   timestampSec: number,
   body: string | Uint8Array,
 ): SignatureHeaders {
-  const signature =
-    secrets.length === 1
-      ? sign(secrets[0]!, id, timestampSec, body)
-      : secrets.map((s) => sign(s, id, timestampSec, body)).join(' ');
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSec), 'webhook-signature': signature };
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSec),
+    'webhook-signature': secrets.map((s) => sign(s, id, timestampSec, body)).join(' '),
+  };
 }
