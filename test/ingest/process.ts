@@ -15,6 +15,8 @@ export interface Status {
 export class IngestProcess {
   readonly child: ChildProcess;
   status: Status = { role: 'starting', connected: false, paused: false };
+  /** Every status the process reported, oldest first. */
+  readonly history: Status[] = [];
   exited = false;
   stderr = '';
 
@@ -27,8 +29,10 @@ export class IngestProcess {
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         const msg = JSON.parse(line) as { event: string } & Status;
-        if (msg.event === 'status')
+        if (msg.event === 'status') {
           this.status = { role: msg.role, connected: msg.connected, paused: msg.paused };
+          this.history.push(this.status);
+        }
       } catch {
         // not ours
       }
