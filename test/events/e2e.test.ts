@@ -1,6 +1,6 @@
 /**
  * Envelopes through routing and real delivery workers: the `events` filter, and enrichment that
- * waits out a 20 s Flight Status quota outage without spending attempts or dead-lettering.
+ * waits out a Flight Status quota outage without spending attempts or dead-lettering.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
