@@ -248,7 +248,12 @@ test('410 Gone disables the endpoint until enable(); its other jobs wait', async
   assert.ok(bridge.log.lines.some((l) => l.includes('410 Gone') && l.includes('"level":40')));
   gone = false;
   const second = await bridge.producer.add('ops', { event: flightEvent() });
-  await new Promise((r) => setTimeout(r, 700));
+  // A worker took the job, found the endpoint disabled and paused the queue (its rate limit).
+  await waitFor(
+    async () => (await bridge.producer.queue('ops').getRateLimitTtl()) > 0,
+    10_000,
+    'the worker to hold the queue back',
+  );
   assert.equal(receiver.requests.length, 1, 'nothing sent while disabled');
   // Held back, neither delivered nor dead-lettered (it may be between the wait list and a worker).
   const held = await bridge.state('ops', second);
