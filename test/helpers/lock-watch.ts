@@ -50,7 +50,7 @@ export class LockWatch {
     return waitFor(
       async () => {
         const owner = await this.owner();
-        return owner !== null && owner !== previous ? owner : undefined;
+        return owner !== null && owner !== previous ? owner : '';
       },
       timeoutMs,
       `${this.key} to pass from ${previous} to another holder`,
