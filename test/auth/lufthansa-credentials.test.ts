@@ -79,15 +79,30 @@ test('two instances renewing at once make one Certificate Manager call (Redis lo
   assert.equal(h.sim.calls.certificate, 2);
 });
 
+/**
+ * The harness clock, counting reads. A credential check reads the clock about three times, so a dozen
+ * new reads mean at least two checks started, and so one ran from start to end, after the count.
+ */
+function countingClock(clock: { now(): number }) {
+  const counting = { reads: 0, now: () => (counting.reads++, clock.now()) };
+  return counting;
+}
+
+async function checksRan(...clocks: Array<{ reads: number }>): Promise<void> {
+  const before = clocks.map((c) => c.reads);
+  await waitFor(() => clocks.every((c, i) => c.reads >= before[i]! + 12), 5000, 'credential checks');
+}
+
 test('renews ahead of expiry (renewBefore) from the timer, and other instances pick it up', async (t) => {
   const h = await harness(t);
-  const credentials = h.make({ checkInterval: 20 });
-  const reader = h.make({ checkInterval: 20 });
+  const [clockA, clockB] = [countingClock(h.clock), countingClock(h.clock)];
+  const credentials = h.make({ checkInterval: 20, clock: clockA });
+  const reader = h.make({ checkInterval: 20, clock: clockB });
   const old = await credentials.get();
   await credentials.start();
   await reader.start();
   h.clock.advance(365 * DAY);
-  await new Promise((r) => setTimeout(r, 100));
+  await checksRan(clockA, clockB);
   assert.equal(h.sim.calls.certificate, 1, 'not due yet');
 
   h.clock.advance(2 * 365 * DAY - 365 * DAY - 29 * DAY); // now 29 days before exp, inside renewBefore (30 d)
@@ -97,7 +112,7 @@ test('renews ahead of expiry (renewBefore) from the timer, and other instances p
     5000,
     'the other instance reads the renewal',
   );
-  await new Promise((r) => setTimeout(r, 100));
+  await checksRan(clockA, clockB);
   assert.equal(h.sim.calls.certificate, 2, 'one renewal for both instances');
   const fresh = await credentials.get();
   assert.ok(fresh.expiresAt!.getTime() > old.expiresAt!.getTime());
