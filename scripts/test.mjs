@@ -25,9 +25,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// spec: every test's result (in file order); test-progress.mjs: which file starts and ends when,
+// as it happens, on stderr, so a long file never leaves the terminal silent.
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${join(import.meta.dirname, 'test-progress.mjs')}`,
+  '--test-reporter-destination=stderr',
+];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...reporters, ...files],
   { stdio: 'inherit', env: { ...process.env, FLUP_LOG_LEVEL: process.env.FLUP_LOG_LEVEL ?? 'silent' } },
 );
 process.exit(result.status ?? 1);
