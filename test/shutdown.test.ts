@@ -17,17 +17,47 @@ import { SHARED_REDIS_URL, freePort, startMosquitto, uniquePrefix, waitFor } fro
 const SECRET = 'whsec_c2h1dGRvd24tdGVzdC1zZWNyZXQtMTIzNDU2Nzg=';
 
 function startBridge(configFile: string) {
+  // Through the test launcher: it prints a line per dependency loaded, the bridge's progress.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', configFile],
+    ['--import', 'tsx', 'test/helpers/launch.ts', 'src/cli/main.ts', 'run', '--config', configFile],
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let stderr = '';
+  let output = 0;
+  child.stdout!.on('data', (d: Buffer) => (output += d.length));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  let hasExited = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      hasExited = true;
+      resolve(code);
+    }),
+  );
+  return { child, exited, stderr: () => stderr, output: () => output, hasExited: () => hasExited };
+}
+
+/**
+ * Waits for /readyz. The guard is on silence, not on the total: while the bridge keeps printing
+ * progress (dependencies loaded) the wait goes on; 30 s without progress, or an exit, fails.
+ */
+async function waitReady(bridge: ReturnType<typeof startBridge>, port: number): Promise<void> {
+  for (;;) {
+    const seen = bridge.output();
+    let isReady = false;
+    await waitFor(
+      async () => {
+        if (bridge.hasExited()) throw new Error(`the bridge exited: ${bridge.stderr().slice(-500)}`);
+        isReady = await ready(port);
+        return isReady || bridge.output() !== seen;
+      },
+      30_000,
+      'the bridge to be ready',
+    );
+    if (isReady) return;
+  }
 }
 
 async function ready(port: number): Promise<boolean> {
@@ -69,7 +99,7 @@ webhooks:
     await deleteByPrefix(redis, prefix);
     redis.disconnect();
   });
-  await waitFor(() => ready(adminPort), 30_000, 'the bridge to be ready');
+  await waitReady(bridge, adminPort);
 
   const publisher = await connectAsync(broker.url, { clientId: 'shutdown-publisher' });
   const total = 3000;
@@ -97,6 +127,7 @@ webhooks:
   await stream;
   await publisher.endAsync();
   bridge = startBridge(configFile);
+  await waitReady(bridge, adminPort);
   await waitFor(
     () => receiver.uniqueIds === total,
     60_000,

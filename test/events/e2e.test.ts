@@ -146,6 +146,15 @@ test('events filter and enriched deliveries through a quota outage', { timeout: 
       }
     }
     for (const queue of queues) {
+      // A receiver has a delivery a moment before its worker records the job as completed.
+      await waitFor(
+        async () =>
+          Object.values(await queue.getJobCounts('active', 'wait', 'delayed', 'prioritized')).every(
+            (n) => n === 0,
+          ),
+        15_000,
+        'every job finished',
+      );
       assert.equal(await queue.getFailedCount(), 0, 'nothing dead-lettered');
       const done = await queue.getJobs(['completed']);
       assert.equal(done.length, 40);

@@ -100,7 +100,7 @@ test('two bridge processes: one holds the connection; kill it and the other take
     const a = s.spawn();
     await a.waitConnected();
     const b = s.spawn();
-    await waitFor(() => b.status.role === 'standby', 15_000, 'the second process to stand by');
+    await b.waitUntil((status) => status.role === 'standby', 'stand by', 15_000);
     // Three renewals span a TTL; the standby retries at least every ttl/3 meanwhile and never gets in.
     const aOwner = await lock.renewals(3);
     assert.ok(!b.history.some((status) => status.connected), 'the standby does not connect');
@@ -123,7 +123,7 @@ test('two bridge processes: one holds the connection; kill it and the other take
 
     // A clean stop releases the lock (deleted, not left to expire): a new standby takes over at once.
     const c = s.spawn();
-    await waitFor(() => c.status.role === 'standby', 15_000, 'a third process to stand by');
+    await c.waitUntil((status) => status.role === 'standby', 'stand by', 15_000);
     await b.kill('SIGTERM');
     assert.notEqual(await lock.owner(), bOwner, 'released on a clean stop');
     await c.waitConnected();

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/servers.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/ingest-process.ts', import.meta.url));
+const LAUNCH = fileURLToPath(new URL('../helpers/launch.ts', import.meta.url));
 
 export interface Status {
   role: string;
@@ -19,14 +20,17 @@ export class IngestProcess {
   readonly history: Status[] = [];
   exited = false;
   stderr = '';
+  /** Lines printed so far (loading stages, statuses): the process's progress. */
+  #lines = 0;
 
   constructor(configFile: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, configFile], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', LAUNCH, SCRIPT, configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.child.once('exit', () => (this.exited = true));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.#lines += 1;
       try {
         const msg = JSON.parse(line) as { event: string } & Status;
         if (msg.event === 'status') {
@@ -39,14 +43,29 @@ export class IngestProcess {
     });
   }
 
-  async waitConnected(timeoutMs = 20_000): Promise<void> {
-    await waitFor(
-      () =>
-        this.status.connected ||
-        (this.exited && Promise.reject(new Error(`ingest process exited: ${this.stderr}`))),
-      timeoutMs,
-      'the ingest process to connect',
-    );
+  /**
+   * Resolves once a reported status satisfies `check`. The guard is on silence, not on the total:
+   * a process that keeps reporting progress (loading stages, started, standby, leader) is waited
+   * for; one that prints nothing new for quietMs, or exits, fails the test. Under load a start is
+   * slow, not silent.
+   */
+  async waitUntil(check: (status: Status) => boolean, what: string, quietMs = 20_000): Promise<void> {
+    for (;;) {
+      const lines = this.#lines;
+      await waitFor(
+        () =>
+          check(this.status) ||
+          this.#lines !== lines ||
+          (this.exited && Promise.reject(new Error(`ingest process exited: ${this.stderr}`))),
+        quietMs,
+        `the ingest process to ${what}`,
+      );
+      if (check(this.status)) return;
+    }
+  }
+
+  waitConnected(quietMs = 20_000): Promise<void> {
+    return this.waitUntil((status) => status.connected, 'connect', quietMs);
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
