@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { WebhookReceiver } from '../src/sim/receiver.js';
 import { deleteByPrefix } from '../src/redis.js';
 import { SHARED_REDIS_URL, freePort, startMosquitto, uniquePrefix, waitFor } from './helpers/servers.js';
+import { waitWhileProgressing } from './helpers/progress.js';
 
 const SECRET = 'whsec_c2h1dGRvd24tdGVzdC1zZWNyZXQtMTIzNDU2Nzg=';
 
@@ -44,20 +45,15 @@ function startBridge(configFile: string) {
  * progress (dependencies loaded) the wait goes on; 30 s without progress, or an exit, fails.
  */
 async function waitReady(bridge: ReturnType<typeof startBridge>, port: number): Promise<void> {
-  for (;;) {
-    const seen = bridge.output();
-    let isReady = false;
-    await waitFor(
-      async () => {
-        if (bridge.hasExited()) throw new Error(`the bridge exited: ${bridge.stderr().slice(-500)}`);
-        isReady = await ready(port);
-        return isReady || bridge.output() !== seen;
-      },
-      30_000,
-      'the bridge to be ready',
-    );
-    if (isReady) return;
-  }
+  await waitWhileProgressing(
+    async () => {
+      if (bridge.hasExited()) throw new Error(`the bridge exited: ${bridge.stderr().slice(-500)}`);
+      return ready(port);
+    },
+    bridge.output,
+    30_000,
+    'the bridge to be ready',
+  );
 }
 
 async function ready(port: number): Promise<boolean> {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../helpers/servers.js';
+import { waitWhileProgressing } from '../helpers/progress.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/ingest-process.ts', import.meta.url));
 const LAUNCH = fileURLToPath(new URL('../helpers/launch.ts', import.meta.url));
@@ -50,18 +50,14 @@ export class IngestProcess {
    * slow, not silent.
    */
   async waitUntil(check: (status: Status) => boolean, what: string, quietMs = 20_000): Promise<void> {
-    for (;;) {
-      const lines = this.#lines;
-      await waitFor(
-        () =>
-          check(this.status) ||
-          this.#lines !== lines ||
-          (this.exited && Promise.reject(new Error(`ingest process exited: ${this.stderr}`))),
-        quietMs,
-        `the ingest process to ${what}`,
-      );
-      if (check(this.status)) return;
-    }
+    await waitWhileProgressing(
+      () =>
+        check(this.status) ||
+        (this.exited && Promise.reject(new Error(`ingest process exited: ${this.stderr}`))),
+      () => this.#lines,
+      quietMs,
+      `the ingest process to ${what}`,
+    );
   }
 
   waitConnected(quietMs = 20_000): Promise<void> {
