@@ -184,7 +184,17 @@ test('a failed renewal keeps the old credentials and retries with back-off', asy
     }))! >= 1,
   );
   h.sim.setFault('certificate', null);
-  await waitFor(() => credentials.status()?.clientId !== old.clientId, 5000, 'renewal after recovery');
+  // The renewal has ended (counted ok), not just adopted the new credentials: then the error is gone.
+  await waitFor(
+    async () =>
+      ((await metricValue(h.metrics, 'flup_credential_renewals_total', {
+        reason: 'expiry',
+        outcome: 'ok',
+      })) ?? 0) >= 2,
+    5000,
+    'renewal after recovery',
+  );
+  assert.notEqual(credentials.status()!.clientId, old.clientId);
   assert.equal(credentials.status()!.lastError, undefined);
 });
 
