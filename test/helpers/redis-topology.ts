@@ -60,6 +60,9 @@ function redisServer(port: number, dir: string, extra: string[]): ManagedServer 
     dir,
     '--maxmemory-policy',
     'noeviction',
+    // A replica that lost its link (every failover) resyncs now instead of after the 5 s default.
+    '--repl-diskless-sync-delay',
+    '0',
     ...extra,
   ];
   return new ManagedServer(`redis-server:${port}`, port, dir, () => ['redis-server', args]);

@@ -1,0 +1,75 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createRedisClient, waitForReplicas, type RedisClient } from '../../src/redis/factory.js';
+import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-topology.js';
+import { uniquePrefix, waitFor } from '../helpers/servers.js';
+import { startWriter } from '../helpers/redis-writer.js';
+
+let group: SentinelGroup;
+let client: RedisClient;
+
+before(async () => {
+  group = await startSentinelGroup();
+  client = createRedisClient(
+    { kind: 'sentinel', name: group.name, nodes: group.sentinels },
+    { name: 'test-sentinel' },
+  );
+  client.on('error', () => {});
+});
+
+after(async () => {
+  client.disconnect();
+  await group.stop();
+});
+
+async function listOnMaster(key: string): Promise<string[]> {
+  const direct = new Redis({ host: '127.0.0.1', port: await group.masterPort(), lazyConnect: true });
+  try {
+    return await direct.lrange(key, 0, -1);
+  } finally {
+    direct.disconnect();
+  }
+}
+
+test('a factory client keeps writing through SENTINEL FAILOVER and through SIGKILL of the master', async (t) => {
+  const key = `${uniquePrefix('sentinel')}:acked`;
+  // While a replica exists a write counts only once WAIT saw it there (redis.minReplicas: 1);
+  // after the SIGKILL the promoted replica is alone, so what it takes counts.
+  let minReplicas = 1;
+  const writer = startWriter(
+    async (i) => {
+      await client.rpush(key, String(i));
+      return waitForReplicas(client, minReplicas, 1000);
+    },
+    () => minReplicas,
+  );
+  await waitFor(() => writer.acked.length >= 100, 30_000, 'first writes');
+
+  const steps = [
+    ['SENTINEL FAILOVER', () => group.failover()],
+    ['SIGKILL of the master', () => group.killMaster()],
+  ] as const;
+  for (const [label, act] of steps) {
+    const started = Date.now();
+    if (label.startsWith('SIGKILL')) minReplicas = 0;
+    const switched = await act();
+    const agreedAfter = Date.now() - started;
+    const ackedAtSwitch = writer.acked.length;
+    await waitFor(() => writer.acked.length >= ackedAtSwitch + 100, 60_000, `writes after ${label}`);
+    t.diagnostic(
+      `${label}: ${switched.from} -> ${switched.to}; sentinels agreed after ${agreedAfter} ms; ` +
+        `100 acknowledged writes after ${Date.now() - started} ms; ` +
+        `longest gap between writes ${writer.longestGapSince(started)} ms; ` +
+        `errors ${JSON.stringify(writer.errors())}`,
+    );
+    const role = (await client.call('ROLE')) as unknown[];
+    assert.equal(role[0], 'master', `after ${label} the client talks to the primary`);
+  }
+
+  await writer.stop();
+  const stored = new Set(await listOnMaster(key));
+  const missing = writer.acked.filter((i) => !stored.has(String(i)));
+  assert.deepEqual(missing, [], 'every acknowledged write is on the new master');
+  await client.del(key);
+});
