@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { ManagedServer, freePort, waitFor } from './servers.js';
+import { ManagedServer, freePort, startRedis, waitFor } from './servers.js';
 
 const run = promisify(execFile);
 /** Generous: a failover on a loaded 2-CPU machine can take several down-after periods. */
@@ -46,34 +46,9 @@ async function tryAsk(port: number, ...args: Array<string | number>): Promise<un
   }
 }
 
-function redisServer(port: number, dir: string, extra: string[]): ManagedServer {
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--maxmemory-policy',
-    'noeviction',
-    // A replica that lost its link (every failover) resyncs now instead of after the 5 s default.
-    '--repl-diskless-sync-delay',
-    '0',
-    ...extra,
-  ];
-  return new ManagedServer(`redis-server:${port}`, port, dir, () => ['redis-server', args]);
-}
-
-async function newNode(extra: (port: number, dir: string) => string[]): Promise<ManagedServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'flup-ha-'));
-  const server = redisServer(port, dir, extra(port, dir));
-  await server.start();
-  return server;
+/** A data node; a replica that lost its link (every failover) resyncs now, not after 5 s. */
+function newNode(args: string[] = []): Promise<ManagedServer> {
+  return startRedis({ args: ['--repl-diskless-sync-delay', '0', ...args] });
 }
 
 async function disposeAll(servers: ManagedServer[]): Promise<void> {
@@ -107,9 +82,9 @@ export async function startSentinelGroup(
   const sentinelProcs: ManagedServer[] = [];
   const stop = () => disposeAll([...sentinelProcs, ...servers]);
   try {
-    const master = await newNode(() => []);
+    const master = await newNode();
     servers.push(master);
-    servers.push(await newNode(() => ['--replicaof', '127.0.0.1', String(master.port)]));
+    servers.push(await newNode(['--replicaof', '127.0.0.1', String(master.port)]));
     await waitForReplicaLink(servers[1]!.port);
     for (let i = 0; i < 3; i++) sentinelProcs.push(await startSentinel(name, master.port, downAfterMs));
     const sentinelPorts = sentinelProcs.map((s) => s.port);
@@ -262,11 +237,12 @@ export async function startRedisCluster(
   try {
     for (let i = 0; i < 6; i++) {
       servers.push(
-        await newNode((_port, dir) => [
+        await newNode([
           '--cluster-enabled',
           'yes',
+          // Relative to --dir: each node has its own.
           '--cluster-config-file',
-          join(dir, 'nodes.conf'),
+          'nodes.conf',
           '--cluster-node-timeout',
           String(nodeTimeoutMs),
         ]),
