@@ -221,6 +221,8 @@ export interface RedisClusterTopology {
   readonly servers: ManagedServer[];
   /** Port of the master that owns key's slot now. */
   masterFor(key: string): Promise<number>;
+  /** The server of a replica of the master that owns key's slot. */
+  replicaFor(key: string): Promise<ManagedServer>;
   /** SIGKILLs the master owning key's slot; waits until a replica owns it and the cluster is ok. */
   killMasterOf(key: string): Promise<{ from: number; to: number }>;
   /** DBSIZE of every live node with its role. */
@@ -288,12 +290,21 @@ export async function startRedisCluster(
         );
         return { from, to: to! };
       },
+      async replicaFor(key) {
+        const master = await masterFor(key);
+        const nodes = await clusterNodes(alive()[0]!.port);
+        const masterId = nodes.find((n) => n.port === master)?.id;
+        const replica = nodes.find((n) => n.masterId === masterId);
+        const server = alive().find((s) => s.port === replica?.port);
+        if (!server) throw new Error(`no live replica of ${master}`);
+        return server;
+      },
       async dbsizePerNode() {
         const roles = await clusterNodes(alive()[0]!.port);
         return Promise.all(
           roles
             .filter((n) => alive().some((s) => s.port === n.port))
-            .map(async (n) => ({ ...n, keys: Number(await ask(n.port, 'DBSIZE')) })),
+            .map(async (n) => ({ port: n.port, role: n.role, keys: Number(await ask(n.port, 'DBSIZE')) })),
         );
       },
       stop,
@@ -323,8 +334,16 @@ async function slotOwner(port: number, slot: number): Promise<number> {
   return Number(range[2][1]);
 }
 
+interface ClusterNodeRole {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  /** For a replica: its master's node id. */
+  masterId?: string;
+}
+
 /** Roles from CLUSTER NODES, skipping nodes the cluster considers failed. */
-async function clusterNodes(port: number): Promise<Array<{ port: number; role: 'master' | 'replica' }>> {
+async function clusterNodes(port: number): Promise<ClusterNodeRole[]> {
   const text = String(await ask(port, 'CLUSTER', 'NODES'));
   return text
     .trim()
@@ -332,7 +351,9 @@ async function clusterNodes(port: number): Promise<Array<{ port: number; role: '
     .map((line) => line.split(' '))
     .filter((f) => !f[2]!.includes('fail'))
     .map((f) => ({
+      id: f[0]!,
       port: Number(f[1]!.split('@')[0]!.split(':')[1]),
       role: f[2]!.includes('master') ? ('master' as const) : ('replica' as const),
+      ...(f[3] !== '-' ? { masterId: f[3] } : {}),
     }));
 }

@@ -90,6 +90,24 @@ test('per-webhook hash tags: Queue, Worker and QueueEvents work and webhooks spr
   assert.ok(nodes.filter((n) => n.role === 'master' && n.keys > 0).length >= 2, 'keys on at least 2 masters');
 });
 
+test('waitForReplicas runs WAIT on the primary that took the write', async () => {
+  const key = `${PREFIX}:{wait.probe}:k`;
+  const replica = await cluster.replicaFor(key);
+  await redis.set(key, 'before');
+  assert.equal(await waitForReplicas(redis, 1, 5000, key), 1, 'replica confirms while it runs');
+  // A stopped replica cannot confirm: WAIT on the right primary times out with 0, while WAIT on
+  // any other primary (healthy replica, nothing pending) would answer 1.
+  process.kill(replica.pid!, 'SIGSTOP');
+  try {
+    await redis.set(key, 'while stopped');
+    assert.equal(await waitForReplicas(redis, 1, 300, key), 0);
+  } finally {
+    process.kill(replica.pid!, 'SIGCONT');
+  }
+  assert.equal(await waitForReplicas(redis, 1, 10_000, key), 1, 'confirmed once the replica runs again');
+  await assert.rejects(waitForReplicas(redis, 1, 100), /needs the routing key/);
+});
+
 test("SIGKILL of a webhook's master mid-stream: adds and the worker resume, no acknowledged job lost", async (t) => {
   const [id] = WEBHOOKS;
   const hook = await openWebhook(`${id!}.kill`);
