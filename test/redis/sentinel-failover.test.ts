@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { Queue, Worker, type Job } from 'bullmq';
 import { createRedisClient, waitForReplicas, type RedisClient } from '../../src/redis/factory.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-topology.js';
 import { uniquePrefix, waitFor } from '../helpers/servers.js';
@@ -31,6 +32,50 @@ async function listOnMaster(key: string): Promise<string[]> {
     direct.disconnect();
   }
 }
+
+test('a BullMQ Queue and Worker on factory clients carry on after SENTINEL FAILOVER', async (t) => {
+  const prefix = uniquePrefix('sentinel-bullmq');
+  const blocking = createRedisClient(
+    { kind: 'sentinel', name: group.name, nodes: group.sentinels },
+    { name: 'test-sentinel-worker', blocking: true },
+  );
+  blocking.on('error', () => {});
+  const queue = new Queue('wh.ops', { connection: client, prefix });
+  const processed = new Set<number>();
+  const worker = new Worker(
+    'wh.ops',
+    async (job: Job<{ i: number }>) => {
+      processed.add(job.data.i);
+    },
+    { connection: blocking, prefix },
+  );
+  worker.on('error', () => {});
+  try {
+    await queue.add('d', { i: 0 });
+    await waitFor(() => processed.has(0), 30_000, 'a job before the failover');
+    const switched = await group.failover();
+    const started = Date.now();
+    // Adds may fail while the client reconnects; they are retried until Redis takes them.
+    await waitFor(
+      async () =>
+        await queue.add('d', { i: 1 }).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      'an add after the failover',
+    );
+    await waitFor(() => processed.has(1), 30_000, 'the worker to take a job from the new master');
+    t.diagnostic(
+      `${switched.from} -> ${switched.to}: job added and processed ${Date.now() - started} ms after the sentinels agreed`,
+    );
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    blocking.disconnect();
+  }
+});
 
 test('a factory client keeps writing through SENTINEL FAILOVER and through SIGKILL of the master', async (t) => {
   const key = `${uniquePrefix('sentinel')}:acked`;
