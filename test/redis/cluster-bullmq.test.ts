@@ -65,10 +65,15 @@ async function openWebhook(id: string): Promise<Webhook> {
   return { queue, processed, completedEvents: () => completed };
 }
 
-test('the plain queue name (no hash tag) is refused on a cluster: keys in different slots', async () => {
+test('the plain queue name (no hash tag) is refused on a cluster: keys in different slots', async (t) => {
   const queue = new Queue('wh.plain', { connection: redis, prefix: PREFIX });
   closers.push(() => queue.close());
-  await assert.rejects(queue.add('d', { i: 0 }), /CROSSSLOT|same slot/);
+  const refused = await queue.add('d', { i: 0 }).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  assert.match(String(refused), /CROSSSLOT/);
+  t.diagnostic(`prefix ${PREFIX}, queue name wh.plain: ${refused}`);
 });
 
 test('per-webhook hash tags: Queue, Worker and QueueEvents work and webhooks spread over masters', async (t) => {
