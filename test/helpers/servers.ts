@@ -72,7 +72,7 @@ export class ManagedServer {
 }
 
 export async function startRedis(
-  options: { aof?: boolean; fsync?: 'always' | 'everysec' } = {},
+  options: { aof?: boolean; fsync?: 'always' | 'everysec'; args?: string[] } = {},
 ): Promise<ManagedServer & { url: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flup-redis-'));
@@ -93,6 +93,7 @@ export async function startRedis(
       options.fsync ?? 'everysec',
       '--maxmemory-policy',
       'noeviction',
+      ...(options.args ?? []),
     ],
   ]);
   await server.start();
