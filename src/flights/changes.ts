@@ -48,12 +48,16 @@ export function fieldValue(summary: FlightSummary, field: ChangeField): string |
   return summary[end][key];
 }
 
-/** A change of a time field; undefined when both name the same instant (`13:50Z` = `13:50:00Z`). */
-function timeChange(field: ChangeField, from: string | null, to: string | null): Change | undefined {
-  const fromMs = from === null ? NaN : Date.parse(from);
-  const toMs = to === null ? NaN : Date.parse(to);
-  if (Number.isFinite(fromMs) && Number.isFinite(toMs)) {
-    return fromMs === toMs ? undefined : { field, from, to, minutes: Math.round((toMs - fromMs) / 60_000) };
+/**
+ * The change of one field, or undefined when there is none. Times compare as instants
+ * (`13:50Z` = `13:50:00Z`) and carry minutes (to − from) when both are set.
+ */
+export function fieldChange(field: ChangeField, from: string | null, to: string | null): Change | undefined {
+  if (isTimeField(field) && from !== null && to !== null) {
+    const fromMs = Date.parse(from);
+    const toMs = Date.parse(to);
+    if (Number.isFinite(fromMs) && Number.isFinite(toMs))
+      return fromMs === toMs ? undefined : { field, from, to, minutes: Math.round((toMs - fromMs) / 60_000) };
   }
   return from === to ? undefined : { field, from, to };
 }
@@ -62,13 +66,7 @@ export function flightChanges(from: FlightSummary | undefined, to: FlightSummary
   if (from === undefined) return { changes: [], firstSeen: true };
   const changes: Change[] = [];
   for (const field of CHANGE_FIELDS) {
-    const before = fieldValue(from, field);
-    const after = fieldValue(to, field);
-    const change = isTimeField(field)
-      ? timeChange(field, before, after)
-      : before === after
-        ? undefined
-        : { field, from: before, to: after };
+    const change = fieldChange(field, fieldValue(from, field), fieldValue(to, field));
     if (change) changes.push(change);
   }
   return { changes, firstSeen: false };

@@ -10,7 +10,8 @@ import type { Clock } from '../clock.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
 import { loadFlightScript } from './lua.js';
-import type { FlightEndSummary, FlightRef, FlightSummary } from './summary.js';
+import { decodeChanges, decodeSummary, encodeChanges, encodeSummary } from './state-codec.js';
+import type { FlightRef, FlightSummary } from './summary.js';
 
 export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
 export const DEFAULT_MAX_SEQUENCES_PER_FLIGHT = 100;
@@ -32,34 +33,6 @@ export interface SequenceChanges {
   firstSeen: boolean;
   /** The status that belongs to this sequence (the first one recorded), with `sequence` set. */
   summary: FlightSummary;
-}
-
-type StoredSummary = Omit<FlightSummary, 'carrier' | 'flightNumber' | 'date' | 'sequence'>;
-
-const endOf = (end: FlightEndSummary): FlightEndSummary => ({
-  airport: end.airport,
-  scheduledTimeUtc: end.scheduledTimeUtc,
-  estimatedTimeUtc: end.estimatedTimeUtc,
-  actualTimeUtc: end.actualTimeUtc,
-  terminal: end.terminal,
-  gate: end.gate,
-  timeStatus: end.timeStatus,
-});
-
-/** Without the ref (it is in the key) and in a fixed field order, so equal statuses are equal text. */
-function encodeSummary(summary: FlightSummary): string {
-  const stored: StoredSummary = {
-    status: summary.status,
-    equipment: summary.equipment,
-    departure: endOf(summary.departure),
-    arrival: endOf(summary.arrival),
-  };
-  return JSON.stringify(stored);
-}
-
-function decodeSummary(text: string, ref: FlightRef, sequence: number): FlightSummary {
-  const stored = JSON.parse(text) as StoredSummary;
-  return { carrier: ref.carrier, flightNumber: ref.flightNumber, date: ref.date, sequence, ...stored };
 }
 
 function checkSequence(sequence: number): void {
@@ -147,7 +120,7 @@ export class FlightStateStore {
         previousText === null ? undefined : decodeSummary(previousText, ref, previousSequence),
         to,
       );
-      const changesText = JSON.stringify(computed);
+      const changesText = encodeChanges(computed);
       const reply = (await this.#store.run(
         this.#redis,
         [stateKey, statusesKey],
@@ -163,8 +136,7 @@ export class FlightStateStore {
   }
 
   #decode(ref: FlightRef, sequence: number, statusText: string, changesText: string): SequenceChanges {
-    const { changes, firstSeen } = JSON.parse(changesText) as Omit<SequenceChanges, 'summary'>;
-    return { changes, firstSeen, summary: decodeSummary(statusText, ref, sequence) };
+    return { ...decodeChanges(changesText), summary: decodeSummary(statusText, ref, sequence) };
   }
 
   async #readSequence(
