@@ -41,21 +41,13 @@ test('times compare as instants; a time set or cleared has no minutes; an earlie
 });
 
 test('every field is compared, and only the documented fields exist', () => {
-  assert.deepEqual(CHANGE_FIELDS, [
-    'status',
-    'equipment',
-    ...['departure', 'arrival'].flatMap((end) =>
-      [
-        'airport',
-        'scheduledTimeUtc',
-        'estimatedTimeUtc',
-        'actualTimeUtc',
-        'terminal',
-        'gate',
-        'timeStatus',
-      ].map((f) => `${end}.${f}`),
-    ),
-  ]);
+  // The list issue 20 documents (docs/envelope.schema.json), spelled out.
+  const documented =
+    'status equipment departure.airport departure.scheduledTimeUtc departure.estimatedTimeUtc ' +
+    'departure.actualTimeUtc departure.terminal departure.gate departure.timeStatus arrival.airport ' +
+    'arrival.scheduledTimeUtc arrival.estimatedTimeUtc arrival.actualTimeUtc arrival.terminal ' +
+    'arrival.gate arrival.timeStatus';
+  assert.deepEqual(CHANGE_FIELDS, documented.split(' '));
   const from = summary('A1', null);
   const to = structuredClone(from);
   to.status = 'CD';

@@ -1,5 +1,9 @@
 /** Flight Status resources and summaries for the flights tests. */
+import type { TestContext } from 'node:test';
+import { Redis } from 'ioredis';
 import type { FlightRef, FlightSummary } from '../../src/flights/index.js';
+import { deleteByPrefix } from '../../src/redis.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
 
 export const LH400: FlightRef = { carrier: 'LH', flightNumber: '400', date: '2026-11-23' };
 
@@ -82,4 +86,22 @@ export function summary(
     },
     ...extra,
   };
+}
+
+/**
+ * `connections` connections to the shared Redis and a unique key prefix; after the test, every key
+ * under the prefix is deleted and the connections closed.
+ */
+export function sharedRedis(
+  t: TestContext,
+  name: string,
+  connections = 1,
+): { prefix: string; clients: Redis[] } {
+  const prefix = uniquePrefix(name);
+  const clients = Array.from({ length: connections }, () => new Redis(SHARED_REDIS_URL));
+  t.after(async () => {
+    await deleteByPrefix(clients[0]!, prefix);
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+  return { prefix, clients };
 }

@@ -11,22 +11,20 @@ import { Redis } from 'ioredis';
 import { deleteByPrefix } from '../../src/redis.js';
 import { FlightKeys, FlightOrdering } from '../../src/flights/index.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
-import { LH400 } from './fixtures.js';
+import { LH400, sharedRedis } from './fixtures.js';
 
 const clock = { now: () => Date.now() };
 
 test('canDeliver waits for lower routed sequences; unrouted ones are skipped; done releases the next', async (t) => {
-  const prefix = uniquePrefix('ordering');
-  const [a, b] = [new Redis(SHARED_REDIS_URL), new Redis(SHARED_REDIS_URL)];
-  t.after(async () => {
-    await deleteByPrefix(a, prefix);
-    await Promise.all([a.quit(), b.quit()]);
-  });
+  const {
+    prefix,
+    clients: [a, b],
+  } = sharedRedis(t, 'ordering', 2);
   const keys = new FlightKeys(prefix);
-  const ingest = new FlightOrdering({ redis: a, keys, clock });
-  const worker = new FlightOrdering({ redis: b, keys, clock });
+  const ingest = new FlightOrdering({ redis: a!, keys, clock });
+  const worker = new FlightOrdering({ redis: b!, keys, clock });
   // Ingest routes sequences 1, 2, 4, 5 to wh1 (3 went elsewhere), in the MULTI of the job write.
-  const multi = a.multi();
+  const multi = a!.multi();
   for (const sequence of [1, 2, 4, 5]) ingest.addRouted(multi, 'wh1', LH400, sequence);
   await multi.exec();
 
@@ -42,9 +40,9 @@ test('canDeliver waits for lower routed sequences; unrouted ones are skipped; do
   assert.equal(await worker.canDeliver('wh1', LH400, 5), false);
   assert.equal(await worker.markDone('wh1', LH400, 4), 5);
   assert.equal(await worker.markDone('wh1', LH400, 5), undefined);
-  assert.equal(await a.exists(keys.pending('wh1', LH400)), 0, 'nothing left behind');
+  assert.equal(await a!.exists(keys.pending('wh1', LH400)), 0, 'nothing left behind');
   await ingest.markRouted('wh1', LH400, 6);
-  assert.ok((await a.pexpiretime(keys.pending('wh1', LH400))) > Date.now(), 'the pending set expires');
+  assert.ok((await a!.pexpiretime(keys.pending('wh1', LH400))) > Date.now(), 'the pending set expires');
 });
 
 test(

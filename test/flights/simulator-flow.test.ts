@@ -5,22 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { deleteByPrefix } from '../../src/redis.js';
 import { fieldValue } from '../../src/flights/changes.js';
 import { FlightStateStore, summaryFromFlightStatus, type FlightSummary } from '../../src/flights/index.js';
 import { FlightBoard } from '../../src/sim/flights.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
+import { sharedRedis } from './fixtures.js';
 
 test('simulator updates: two webhooks get the same changes, consecutive, numbered 1..n', async (t) => {
-  const prefix = uniquePrefix('flights-sim');
-  const [a, b] = [new Redis(SHARED_REDIS_URL), new Redis(SHARED_REDIS_URL)];
-  t.after(async () => {
-    await deleteByPrefix(a, prefix);
-    await Promise.all([a.quit(), b.quit()]);
-  });
+  const { prefix, clients } = sharedRedis(t, 'flights-sim', 2);
   const clock = { now: () => Date.now() };
-  const [hook1, hook2] = [a, b].map((redis) => new FlightStateStore({ redis, prefix, clock }));
+  const [hook1, hook2] = clients.map((redis) => new FlightStateStore({ redis, prefix, clock }));
   let seed = 7;
   const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
   const date = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

@@ -4,27 +4,19 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { deleteByPrefix } from '../../src/redis.js';
 import {
   FlightStateStore,
   type FlightStateStoreOptions,
   type FlightSummary,
 } from '../../src/flights/index.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { LH400, summary } from './fixtures.js';
+import { LH400, sharedRedis, summary } from './fixtures.js';
 
 /** Redis expires keys by its own clock: the stores' clock must agree with it. */
 const clock = { now: () => Date.now() };
 
 /** Stores over `connections` separate Redis connections with one prefix, closed after the test. */
 function stores(t: TestContext, connections = 1, options: Partial<FlightStateStoreOptions> = {}) {
-  const prefix = uniquePrefix('flights');
-  const clients = Array.from({ length: connections }, () => new Redis(SHARED_REDIS_URL));
-  t.after(async () => {
-    await deleteByPrefix(clients[0]!, prefix);
-    await Promise.all(clients.map((c) => c.quit()));
-  });
+  const { prefix, clients } = sharedRedis(t, 'flights', connections);
   const list = clients.map((redis) => new FlightStateStore({ redis, prefix, clock, ...options }));
   return { prefix, redis: clients[0]!, stores: list, store: list[0]! };
 }
