@@ -4,8 +4,8 @@
  * it, so the same notification gets the same `changes` at every webhook and on every retry or
  * replay. Bounded: at most `maxSequencesPerFlight` message keys and statuses per flight; every key
  * expires `retentionMs` after the flight date. Past the cap the oldest go first: a duplicate of a
- * message more than that many notifications old takes a new number, and the changes of a sequence
- * older than every status kept are not stored (both far outside a QoS 1 redelivery or a retry).
+ * message more than that many notifications old takes a new number, and a sequence older than
+ * every status kept is compared with nothing (both far outside a QoS 1 redelivery or a retry).
  */
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';

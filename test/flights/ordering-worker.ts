@@ -2,7 +2,8 @@
  * A delivery worker process for ordering.test.ts: takes jobs `<webhook>|<flight number>|<sequence>`
  * from a shared Redis list and "delivers" one (appends it to `<prefix>:delivered`) only when
  * FlightOrdering allows; otherwise puts it back. Flight X's sequence 2 fails until every flight Y
- * event is delivered, proving Y flows while X waits. Exits when `<prefix>:stop` is set.
+ * event is delivered, proving Y flows while X waits. Counts itself in `<prefix>:ready` on start;
+ * exits when `<prefix>:stop` is set.
  * argv: redisUrl prefix
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,7 @@ const ordering = new FlightOrdering({
   clock: { now: () => Date.now() },
 });
 const date = '2026-11-23';
+await redis.incr(`${prefix}:ready`);
 
 while ((await redis.exists(`${prefix}:stop`)) === 0) {
   const job = await redis.lpop(`${prefix}:jobs`);

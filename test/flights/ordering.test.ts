@@ -81,7 +81,6 @@ test(
       'wh1|401|2',
       'wh1|401|4',
     ];
-    multi.rpush(`${prefix}:jobs`, ...jobs);
     await multi.exec();
 
     const script = fileURLToPath(new URL('./ordering-worker.ts', import.meta.url));
@@ -91,6 +90,9 @@ test(
       });
       workers.push(worker);
     }
+    // Jobs go out once both workers run, so both can take part.
+    await waitFor(async () => (await redis.get(`${prefix}:ready`)) === '2', 60_000, 'two workers');
+    await redis.rpush(`${prefix}:jobs`, ...jobs);
     await waitFor(
       async () => (await redis.llen(`${prefix}:delivered`)) === jobs.length || undefined,
       100_000,
