@@ -1,0 +1,86 @@
+/**
+ * Every Redis key name of flight state, built here. Each carries the flight's hash tag
+ * (`{flight:LH400:2026-12-01}`) so a Redis Cluster keeps all keys of one flight in one slot and a
+ * Lua script may touch several of them.
+ *
+ * - `<prefix>:{flight:…}:state`        hash: `seq` the last sequence given; `s<n>` the status
+ *                                      summary of sequence n; `c<n>` the changes stored for n
+ * - `<prefix>:{flight:…}:msgs`         sorted set: message key → its sequence (duplicates)
+ * - `<prefix>:{flight:…}:statuses`     sorted set: the sequences that have a status
+ * - `<prefix>:{flight:…}:wh:<id>:pending` sorted set: sequences routed to webhook <id> and not
+ *                                      yet done (delivered or dead-lettered)
+ */
+import type { FlightRef } from './summary.js';
+
+const CARRIER = /^[A-Z0-9]{2,3}$/;
+const NUMBER = /^[0-9]{1,4}[A-Z]?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Throws naming the field when a ref part could not come from a flight topic. */
+export function checkFlightRef(ref: FlightRef): void {
+  if (!CARRIER.test(ref.carrier))
+    throw new Error(`flight carrier "${ref.carrier}" is not 2-3 letters/digits`);
+  if (!NUMBER.test(ref.flightNumber))
+    throw new Error(`flight flightNumber "${ref.flightNumber}" is not 1-4 digits with an optional letter`);
+  if (!DATE.test(ref.date) || Number.isNaN(Date.parse(`${ref.date}T00:00:00Z`)))
+    throw new Error(`flight date "${ref.date}" is not a YYYY-MM-DD date`);
+}
+
+export class FlightKeys {
+  readonly #prefix: string;
+
+  /** prefix: redis.prefix. It must not contain `{` or `}`, or Cluster would hash on it instead. */
+  constructor(prefix: string) {
+    if (prefix === '' || /[{}]/.test(prefix))
+      throw new Error(`redis.prefix "${prefix}" must be non-empty and free of "{" and "}" (hash tags)`);
+    this.#prefix = prefix;
+  }
+
+  /** `{flight:LH400:2026-12-01}` */
+  tag(ref: FlightRef): string {
+    checkFlightRef(ref);
+    return `{flight:${ref.carrier}${ref.flightNumber}:${ref.date}}`;
+  }
+
+  state(ref: FlightRef): string {
+    return `${this.#prefix}:${this.tag(ref)}:state`;
+  }
+
+  messages(ref: FlightRef): string {
+    return `${this.#prefix}:${this.tag(ref)}:msgs`;
+  }
+
+  statuses(ref: FlightRef): string {
+    return `${this.#prefix}:${this.tag(ref)}:statuses`;
+  }
+
+  pending(webhookId: string, ref: FlightRef): string {
+    if (webhookId === '') throw new Error('webhook id must not be empty');
+    return `${this.#prefix}:${this.tag(ref)}:wh:${webhookId}:pending`;
+  }
+
+  /** Every key of this flight except the per-webhook ones (for tests and MEMORY USAGE). */
+  flightKeys(ref: FlightRef): string[] {
+    return [this.state(ref), this.messages(ref), this.statuses(ref)];
+  }
+}
+
+/** Hash fields of the state hash. */
+export const stateField = {
+  lastSequence: 'seq',
+  status: (sequence: number) => `s${sequence}`,
+  changes: (sequence: number) => `c${sequence}`,
+} as const;
+
+/** Keys written for a flight past its retention live at least this long (see expiryOf). */
+export const LATE_WRITE_FLOOR_MS = 3_600_000;
+
+/**
+ * When a flight's keys expire: `retentionMs` after the end (UTC) of the flight date, but never
+ * earlier than an hour from now, so a late or replayed notification of an old flight still gets
+ * one number and one set of changes across its retries (a past expiry would delete at once).
+ */
+export function expiryOf(ref: FlightRef, retentionMs: number, nowMs: number): number {
+  const endOfDate = Date.parse(`${ref.date}T00:00:00Z`) + 86_400_000;
+  return Math.max(endOfDate + retentionMs, nowMs + LATE_WRITE_FLOOR_MS);
+}
