@@ -1,0 +1,162 @@
+/**
+ * The ingest hot path's view of the subscriptions: an in-process copy of every webhook's index,
+ * kept current by polling the change counter (one GET per poll; on a change, only the index fields
+ * named in the change log are re-read, the whole index only when this replica fell behind the
+ * capped log). A match is then a few Map lookups, with no Redis round trip per message.
+ */
+import type { Clock } from '../clock.js';
+import { decodeEntries, entryMatches, isLive, type IndexEntry } from './index-entry.js';
+import { messageIndexKeys, type MatchableMessage } from './rule.js';
+import type { SubscriptionStore } from './store.js';
+
+export interface SubscriptionMatcherOptions {
+  store: SubscriptionStore;
+  clock: Clock;
+  /** How often to look for changes made by any replica; 1 s. */
+  pollMs?: number;
+  /** Told about a failed background refresh (the previous copy keeps serving). */
+  onError?: (err: unknown) => void;
+}
+
+/** Expired entries removed from Redis per refresh, so one refresh stays short. */
+const EXPIRED_PER_REFRESH = 500;
+
+export class SubscriptionMatcher {
+  readonly #store: SubscriptionStore;
+  readonly #clock: Clock;
+  readonly #pollMs: number;
+  readonly #onError: (err: unknown) => void;
+  #index = new Map<string, Map<string, IndexEntry[]>>();
+  #version = -1;
+  #refreshing?: Promise<void>;
+  #timer?: NodeJS.Timeout;
+  readonly #expired = new Set<string>();
+  #lastMessage?: MatchableMessage;
+  #lastKeys: string[] = [];
+
+  constructor(options: SubscriptionMatcherOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /** Loads the index (await it before matching) and starts polling for changes. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.#timer ??= setInterval(() => this.refresh().catch(this.#onError), this.#pollMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The change counter value the copy reflects (-1 before the first load). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Index entries held in process. */
+  get size(): number {
+    let n = 0;
+    for (const index of this.#index.values()) for (const entries of index.values()) n += entries.length;
+    return n;
+  }
+
+  /** Brings the copy up to date now (one at a time; concurrent callers share the run). */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  /**
+   * Whether a message matches one of the webhook's live subscriptions. An expired one stops
+   * matching at once and is removed from Redis by a later refresh.
+   */
+  matches(webhookId: string, msg: MatchableMessage): boolean {
+    const index = this.#index.get(webhookId);
+    if (index === undefined) return false;
+    // The same message is matched against every webhook in turn: build its keys once.
+    if (msg !== this.#lastMessage) {
+      this.#lastMessage = msg;
+      this.#lastKeys = messageIndexKeys(msg);
+    }
+    const keys = this.#lastKeys;
+    const now = this.#clock.now();
+    for (const key of keys) {
+      const entries = index.get(key);
+      if (entries === undefined) continue;
+      for (const entry of entries) {
+        if (!isLive(entry, now)) this.#expired.add(entry.id);
+        else if (entryMatches(entry, keys, msg.eventType)) return true;
+      }
+    }
+    return false;
+  }
+
+  async #refresh(): Promise<void> {
+    const { redis, keys } = this.#store;
+    const version = Number((await redis.get(keys.version)) ?? 0);
+    if (version !== this.#version) {
+      if (this.#version < 0 || version < this.#version) await this.#reload(version);
+      else await this.#applyChanges();
+    }
+    await this.#removeExpired();
+  }
+
+  /** Re-reads the index fields named by changes since our version, or everything if the log lost some. */
+  async #applyChanges(): Promise<void> {
+    const { redis, keys } = this.#store;
+    const changes = await redis.zrangebyscore(keys.changes, `(${this.#version}`, '+inf');
+    const first = changes.length > 0 ? Number(changes[0]!.split('\t', 1)[0]) : undefined;
+    if (first !== this.#version + 1) return this.#reload(Number((await redis.get(keys.version)) ?? 0));
+    const fieldsByWebhook = new Map<string, Set<string>>();
+    for (const change of changes) {
+      const [, webhookId, field] = change.split('\t') as [string, string, string];
+      const fields = fieldsByWebhook.get(webhookId) ?? new Set<string>();
+      fieldsByWebhook.set(webhookId, fields.add(field));
+    }
+    for (const [webhookId, fields] of fieldsByWebhook) {
+      const found = await this.#store.indexFields(webhookId, [...fields]);
+      let index = this.#index.get(webhookId);
+      if (index === undefined) this.#index.set(webhookId, (index = new Map()));
+      for (const field of fields) {
+        const entries = found.get(field);
+        if (entries) index.set(field, entries);
+        else index.delete(field);
+      }
+    }
+    this.#version = Number(changes[changes.length - 1]!.split('\t', 1)[0]);
+  }
+
+  /**
+   * Loads every webhook's index. `version` was read before loading: changes made meanwhile are
+   * in the copy or re-applied by the next refresh (re-reading a field is harmless).
+   */
+  async #reload(version: number): Promise<void> {
+    const { redis, keys } = this.#store;
+    const next = new Map<string, Map<string, IndexEntry[]>>();
+    for (const webhookId of await redis.smembers(keys.webhooks)) {
+      const index = new Map<string, IndexEntry[]>();
+      let cursor = '0';
+      do {
+        const [nextCursor, flat] = await redis.hscan(keys.index(webhookId), cursor, 'COUNT', 1000);
+        for (let i = 0; i < flat.length; i += 2) index.set(flat[i]!, decodeEntries(flat[i + 1]!));
+        cursor = nextCursor;
+      } while (cursor !== '0');
+      if (index.size > 0) next.set(webhookId, index);
+    }
+    this.#index = next;
+    this.#version = version;
+  }
+
+  async #removeExpired(): Promise<void> {
+    const now = this.#clock.now();
+    for (const id of [...this.#expired].slice(0, EXPIRED_PER_REFRESH)) {
+      this.#expired.delete(id);
+      await this.#store.removeIfExpired(id, now);
+    }
+  }
+}
