@@ -65,7 +65,8 @@ export function ruleKeys(rule: SubscriptionRule): string[] {
   if (rule.carrier) keys.push(`carrier:${rule.carrier}`);
   if (rule.departureAirport) keys.push(`dep:${rule.departureAirport}`);
   if (rule.arrivalAirport) keys.push(`arr:${rule.arrivalAirport}`);
-  if (keys.length === 0) throw new Error('a subscription rule needs a selector (validateSubscription checks it)');
+  if (keys.length === 0)
+    throw new Error('a subscription rule needs a selector (validateSubscription checks it)');
   return keys;
 }
 

@@ -5,9 +5,22 @@
  */
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
-import { decodeEntries, encodeEntry, entryMatches, indexKeyOf, isLive, type IndexEntry } from './index-entry.js';
+import {
+  decodeEntries,
+  encodeEntry,
+  entryMatches,
+  indexKeyOf,
+  isLive,
+  type IndexEntry,
+} from './index-entry.js';
 import { subscriptionKeys, type SubscriptionKeys } from './keys.js';
-import { expiryOf, messageIndexKeys, subscriptionId, type MatchableMessage, type Subscription } from './rule.js';
+import {
+  expiryOf,
+  messageIndexKeys,
+  subscriptionId,
+  type MatchableMessage,
+  type Subscription,
+} from './rule.js';
 import type { SubscriptionRule } from './rule.js';
 import { CREATE, REMOVE } from './scripts.js';
 

@@ -4,6 +4,9 @@
  */
 import { ruleMatches, type MatchableMessage, type SubscriptionRule } from './rule.js';
 
-export function testRule<M extends MatchableMessage>(rule: SubscriptionRule, recentMessages: readonly M[]): M[] {
+export function testRule<M extends MatchableMessage>(
+  rule: SubscriptionRule,
+  recentMessages: readonly M[],
+): M[] {
   return recentMessages.filter((msg) => ruleMatches(rule, msg));
 }

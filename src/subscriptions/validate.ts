@@ -109,12 +109,15 @@ function checkDate(
   fail: (field: string, message: string) => undefined,
 ): void {
   if (date === undefined) return;
-  if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+  const day = DATE.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
+  // Date accepts 2026-02-30 (as 2026-03-02): only a date that reads back unchanged exists.
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) {
     fail('date', `"${date}" is not a date (YYYY-MM-DD)`);
   } else if (rule.flight === undefined) {
     fail('date', 'only together with flight');
   } else if ((expiryOf({ ...rule, date }, ctx.flightGraceMs) ?? Infinity) <= ctx.clock.now()) {
-    fail('date', `${date} is in the past (flight subscriptions end ${ctx.flightGraceMs} ms after their date)`);
+    const hours = ctx.flightGraceMs / 3_600_000;
+    fail('date', `${date} is in the past (a flight subscription ends ${hours} h after its date)`);
   } else rule.date = date;
 }
 
@@ -129,6 +132,7 @@ function checkEvents(
     return;
   }
   const bad = events.find((e) => typeof e !== 'string' || !EVENT_PATTERN.test(e));
-  if (bad !== undefined) fail('events', `${JSON.stringify(bad)} is not an event-type pattern (e.g. flight.*)`);
+  if (bad !== undefined)
+    fail('events', `${JSON.stringify(bad)} is not an event-type pattern (e.g. flight.*)`);
   else rule.events = [...new Set(events as string[])].sort();
 }
