@@ -7,6 +7,7 @@
 import { keysMatch, ruleKeys, type Subscription } from './rule.js';
 
 export interface IndexEntry {
+  webhookId: string;
   id: string;
   /** ms since epoch; 0 = never. */
   expiresAt: number;
@@ -25,7 +26,24 @@ export function encodeEntry(sub: Subscription): string {
   return JSON.stringify([sub.id, expiresAt, sub.events ?? null, others.length > 0 ? others : null]);
 }
 
-export function decodeEntries(lines: string): IndexEntry[] {
+/**
+ * Shares equal string lists (event filters, other keys) between entries: most subscriptions use
+ * the same few filters, and 100,000 copies of ["flight.*"] would cost ~8 MB of heap.
+ */
+export class ListInterner {
+  readonly #lists = new Map<string, string[]>();
+
+  intern(list: string[] | null): string[] | null {
+    if (list === null) return null;
+    const key = list.join('\n');
+    const known = this.#lists.get(key);
+    if (known) return known;
+    this.#lists.set(key, list);
+    return list;
+  }
+}
+
+export function decodeEntries(webhookId: string, lines: string, lists?: ListInterner): IndexEntry[] {
   return lines.split('\n').map((line) => {
     const [id, expiresAt, events, otherKeys] = JSON.parse(line) as [
       string,
@@ -33,7 +51,9 @@ export function decodeEntries(lines: string): IndexEntry[] {
       string[] | null,
       string[] | null,
     ];
-    return { id, expiresAt, events, otherKeys };
+    return lists
+      ? { webhookId, id, expiresAt, events: lists.intern(events), otherKeys: lists.intern(otherKeys) }
+      : { webhookId, id, expiresAt, events, otherKeys };
   });
 }
 

@@ -7,7 +7,7 @@
  * trip, and a message no one subscribed to costs nothing more.
  */
 import type { Clock } from '../clock.js';
-import { decodeEntries, entryMatches, isLive, type IndexEntry } from './index-entry.js';
+import { decodeEntries, entryMatches, isLive, ListInterner, type IndexEntry } from './index-entry.js';
 import { messageIndexKeys, type MatchableMessage } from './rule.js';
 import type { SubscriptionStore } from './store.js';
 
@@ -20,11 +20,6 @@ export interface SubscriptionMatcherOptions {
   onError?: (err: unknown) => void;
 }
 
-/** An index entry with the webhook it belongs to. */
-interface WebhookEntry extends IndexEntry {
-  webhookId: string;
-}
-
 const NONE: ReadonlySet<string> = new Set();
 
 /** Expired entries removed from Redis per refresh, so one refresh stays short. */
@@ -35,7 +30,8 @@ export class SubscriptionMatcher {
   readonly #clock: Clock;
   readonly #pollMs: number;
   readonly #onError: (err: unknown) => void;
-  #index = new Map<string, WebhookEntry[]>();
+  #index = new Map<string, IndexEntry[]>();
+  #lists = new ListInterner();
   #version = -1;
   #refreshing?: Promise<void>;
   #timer?: NodeJS.Timeout;
@@ -137,10 +133,10 @@ export class SubscriptionMatcher {
       fieldsByWebhook.set(webhookId, fields.add(field));
     }
     for (const [webhookId, fields] of fieldsByWebhook) {
-      const found = await this.#store.indexFields(webhookId, [...fields]);
+      const found = await this.#store.indexFields(webhookId, [...fields], this.#lists);
       for (const field of fields) {
         const others = (this.#index.get(field) ?? []).filter((e) => e.webhookId !== webhookId);
-        const entries = [...others, ...(found.get(field) ?? []).map((e) => ({ ...e, webhookId }))];
+        const entries = [...others, ...(found.get(field) ?? [])];
         if (entries.length > 0) this.#index.set(field, entries);
         else this.#index.delete(field);
       }
@@ -155,13 +151,14 @@ export class SubscriptionMatcher {
    */
   async #reload(version: number): Promise<void> {
     const { redis, keys } = this.#store;
-    const next = new Map<string, WebhookEntry[]>();
+    const next = new Map<string, IndexEntry[]>();
+    const lists = new ListInterner();
     for (const webhookId of await redis.smembers(keys.webhooks)) {
       let cursor = '0';
       do {
         const [nextCursor, flat] = await redis.hscan(keys.index(webhookId), cursor, 'COUNT', 1000);
         for (let i = 0; i < flat.length; i += 2) {
-          const entries = decodeEntries(flat[i + 1]!).map((e) => ({ ...e, webhookId }));
+          const entries = decodeEntries(webhookId, flat[i + 1]!, lists);
           const existing = next.get(flat[i]!);
           if (existing) existing.push(...entries);
           else next.set(flat[i]!, entries);
@@ -170,6 +167,7 @@ export class SubscriptionMatcher {
       } while (cursor !== '0');
     }
     this.#index = next;
+    this.#lists = lists;
     this.#lastMessage = undefined;
     this.#version = version;
   }

@@ -12,6 +12,7 @@ import {
   indexKeyOf,
   isLive,
   type IndexEntry,
+  type ListInterner,
 } from './index-entry.js';
 import { subscriptionKeys, type SubscriptionKeys } from './keys.js';
 import {
@@ -20,8 +21,8 @@ import {
   subscriptionId,
   type MatchableMessage,
   type Subscription,
+  type SubscriptionRule,
 } from './rule.js';
-import type { SubscriptionRule } from './rule.js';
 import { CREATE, REMOVE } from './scripts.js';
 
 export interface SubscriptionStoreOptions {
@@ -159,11 +160,15 @@ export class SubscriptionStore {
   }
 
   /** The index entries under some keys of one webhook (keys without entries are absent). */
-  async indexFields(webhookId: string, indexKeys: string[]): Promise<Map<string, IndexEntry[]>> {
+  async indexFields(
+    webhookId: string,
+    indexKeys: string[],
+    lists?: ListInterner,
+  ): Promise<Map<string, IndexEntry[]>> {
     const values = await this.#redis.hmget(this.keys.index(webhookId), ...indexKeys);
     const found = new Map<string, IndexEntry[]>();
     values.forEach((lines, i) => {
-      if (lines) found.set(indexKeys[i]!, decodeEntries(lines));
+      if (lines) found.set(indexKeys[i]!, decodeEntries(webhookId, lines, lists));
     });
     return found;
   }
