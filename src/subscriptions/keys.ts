@@ -10,6 +10,8 @@ export interface SubscriptionKeys {
   webhooks: string;
   /** Change counter, incremented by every create and remove. */
   version: string;
+  /** Random id set with the first subscription: a new one means Redis lost the data (reload). */
+  epoch: string;
   /** Sorted set: score = version, member = "version\twebhookId\tindexKey" (capped). */
   changes: string;
   /** Set: a webhook's subscription ids. */
@@ -26,6 +28,7 @@ export function subscriptionKeys(prefix: string): SubscriptionKeys {
     records: `${base}:records`,
     webhooks: `${base}:webhooks`,
     version: `${base}:version`,
+    epoch: `${base}:epoch`,
     changes: `${base}:changes`,
     byWebhook: (webhookId) => `${base}:wh:${webhookId}`,
     index: (webhookId) => `${base}:idx:${webhookId}`,

@@ -33,6 +33,7 @@ export class SubscriptionMatcher {
   #index = new Map<string, IndexEntry[]>();
   #lists = new ListInterner();
   #version = -1;
+  #epoch: string | null = null;
   #refreshing?: Promise<void>;
   #timer?: NodeJS.Timeout;
   readonly #expired = new Set<string>();
@@ -112,11 +113,10 @@ export class SubscriptionMatcher {
 
   async #refresh(): Promise<void> {
     const { redis, keys } = this.#store;
-    const version = Number((await redis.get(keys.version)) ?? 0);
-    if (version !== this.#version) {
-      if (this.#version < 0 || version < this.#version) await this.#reload(version);
-      else await this.#applyChanges();
-    }
+    const [versionText, epoch] = await redis.mget(keys.version, keys.epoch);
+    const version = Number(versionText ?? 0);
+    if (epoch !== this.#epoch || version < this.#version) await this.#reload(version, epoch);
+    else if (version !== this.#version) await this.#applyChanges();
     await this.#removeExpired();
   }
 
@@ -125,7 +125,10 @@ export class SubscriptionMatcher {
     const { redis, keys } = this.#store;
     const changes = await redis.zrangebyscore(keys.changes, `(${this.#version}`, '+inf');
     const first = changes.length > 0 ? Number(changes[0]!.split('\t', 1)[0]) : undefined;
-    if (first !== this.#version + 1) return this.#reload(Number((await redis.get(keys.version)) ?? 0));
+    if (first !== this.#version + 1) {
+      const [version, epoch] = await redis.mget(keys.version, keys.epoch);
+      return this.#reload(Number(version ?? 0), epoch);
+    }
     const fieldsByWebhook = new Map<string, Set<string>>();
     for (const change of changes) {
       const [, webhookId, field] = change.split('\t') as [string, string, string];
@@ -146,10 +149,10 @@ export class SubscriptionMatcher {
   }
 
   /**
-   * Loads every webhook's index. `version` was read before loading: changes made meanwhile are
-   * in the copy or re-applied by the next refresh (re-reading a field is harmless).
+   * Loads every webhook's index. `version` and `epoch` were read before loading: changes made
+   * meanwhile are in the copy or re-applied by the next refresh (re-reading a field is harmless).
    */
-  async #reload(version: number): Promise<void> {
+  async #reload(version: number, epoch: string | null): Promise<void> {
     const { redis, keys } = this.#store;
     const next = new Map<string, IndexEntry[]>();
     const lists = new ListInterner();
@@ -168,6 +171,7 @@ export class SubscriptionMatcher {
     }
     this.#index = next;
     this.#lists = lists;
+    this.#epoch = epoch;
     this.#lastMessage = undefined;
     this.#version = version;
   }

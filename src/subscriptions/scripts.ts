@@ -25,15 +25,16 @@ end
 `;
 
 /**
- * KEYS: records, byWebhook, index, version, changes, webhooks[, idempotency]
- * ARGV: id, record JSON, index key, entry line, now ms, webhookId, idempotency ttl ms, change log cap
+ * KEYS: records, byWebhook, index, version, changes, webhooks, epoch[, idempotency]
+ * ARGV: id, record JSON, index key, entry line, now ms, webhookId, idempotency ttl ms, change log
+ * cap, a new epoch id (kept only if there is none)
  * → {'created' | 'exists', record JSON} or {'conflict', id the idempotency key already names}.
  * A live subscription with the same id is kept as it is; an expired one is replaced.
  */
 export const CREATE = new LuaScript(`${WITHOUT_ID}
 local id, now = ARGV[1], tonumber(ARGV[5])
-if KEYS[7] then
-  local prior = redis.call('GET', KEYS[7])
+if KEYS[8] then
+  local prior = redis.call('GET', KEYS[8])
   if prior and prior ~= id then return {'conflict', prior} end
 end
 local kept, own = split(redis.call('HGET', KEYS[3], ARGV[3]), id)
@@ -45,10 +46,11 @@ if not (own and record and (expiry(own) == 0 or expiry(own) > now)) then
   redis.call('HSET', KEYS[1], id, ARGV[2])
   redis.call('SADD', KEYS[2], id)
   redis.call('SADD', KEYS[6], ARGV[6])
+  redis.call('SET', KEYS[7], ARGV[9], 'NX')
   logChange(ARGV[6], ARGV[3], tonumber(ARGV[8]))
   record, status = ARGV[2], 'created'
 end
-if KEYS[7] then redis.call('SET', KEYS[7], id, 'PX', ARGV[7]) end
+if KEYS[8] then redis.call('SET', KEYS[8], id, 'PX', ARGV[7]) end
 return {status, record}
 `);
 

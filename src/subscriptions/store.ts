@@ -3,6 +3,7 @@
  * get, list, remove, and a direct matcher (one HMGET per call; the ingest hot path uses
  * SubscriptionMatcher's in-process copy of the index instead).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import {
@@ -95,6 +96,7 @@ export class SubscriptionStore {
       k.version,
       k.changes,
       k.webhooks,
+      k.epoch,
     ];
     if (options.idempotencyKey !== undefined) keys.push(k.idempotency(options.idempotencyKey));
     const [status, record] = (await CREATE.run(this.#redis, keys, [
@@ -106,6 +108,7 @@ export class SubscriptionStore {
       rule.webhookId,
       this.#idempotencyTtlMs,
       this.#changeLogCap,
+      randomUUID(),
     ])) as [string, string];
     if (status === 'conflict') throw new IdempotencyConflictError(options.idempotencyKey!, record);
     return { subscription: JSON.parse(record) as Subscription, created: status === 'created' };
