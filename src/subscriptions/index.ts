@@ -24,6 +24,7 @@ export {
   IdempotencyConflictError,
   DEFAULT_FLIGHT_GRACE_MS,
   type CreateResult,
+  type SubscriptionPage,
   type SubscriptionStoreOptions,
 } from './store.js';
 export { SubscriptionMatcher, type SubscriptionMatcherOptions } from './matcher.js';

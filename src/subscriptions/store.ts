@@ -44,6 +44,12 @@ export interface CreateResult {
   created: boolean;
 }
 
+export interface SubscriptionPage {
+  subscriptions: Subscription[];
+  /** Pass it back for the next page; absent on the last. */
+  nextCursor?: string;
+}
+
 /** The Idempotency-Key was first used for another rule. */
 export class IdempotencyConflictError extends Error {
   constructor(
@@ -135,6 +141,38 @@ export class SubscriptionStore {
       .map((r) => JSON.parse(r) as Subscription)
       .filter((sub) => this.#live(sub))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * One page of live subscriptions (for an admin API over 100,000 of them): SSCAN / HSCAN, so
+   * pages are unordered, may hold fewer than `count`, and end when nextCursor is undefined.
+   */
+  async listPage(
+    options: { webhookId?: string; cursor?: string; count?: number } = {},
+  ): Promise<SubscriptionPage> {
+    const cursor = options.cursor ?? '0';
+    const count = options.count ?? 100;
+    let records: Array<string | null>;
+    let next: string;
+    if (options.webhookId === undefined) {
+      const [nextCursor, flat] = await this.#redis.hscan(this.keys.records, cursor, 'COUNT', count);
+      next = nextCursor;
+      records = flat.filter((_, i) => i % 2 === 1);
+    } else {
+      const [nextCursor, ids] = await this.#redis.sscan(
+        this.keys.byWebhook(options.webhookId),
+        cursor,
+        'COUNT',
+        count,
+      );
+      next = nextCursor;
+      records = ids.length > 0 ? await this.#redis.hmget(this.keys.records, ...ids) : [];
+    }
+    const subscriptions = records
+      .filter((r): r is string => r !== null)
+      .map((r) => JSON.parse(r) as Subscription)
+      .filter((sub) => this.#live(sub));
+    return { subscriptions, ...(next === '0' ? {} : { nextCursor: next }) };
   }
 
   /** true when it existed. */

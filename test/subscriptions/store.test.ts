@@ -180,3 +180,22 @@ test('creating a rule again keeps a live one and replaces an expired one', () =>
     assert.equal(await store.removeIfExpired(first.id), true);
     assert.equal(await store.matches('crew', msg('LX7')), false);
   }));
+
+test('listPage walks every live subscription of a webhook or of all, page by page', () =>
+  withStore(async (store) => {
+    for (let i = 1; i <= 250; i++)
+      await store.create({ webhookId: i % 2 ? 'crew' : 'ops', flight: `LH${i}` });
+    for (const webhookId of [undefined, 'crew']) {
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPage({ webhookId, cursor, count: 50 });
+        for (const sub of page.subscriptions) seen.add(sub.id);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined);
+      assert.equal(seen.size, webhookId ? 125 : 250);
+      assert.ok(pages > 1, 'more than one page');
+    }
+  }));
