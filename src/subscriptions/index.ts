@@ -1,0 +1,31 @@
+/** Run-time subscriptions of webhooks to flights, carriers and airports (issue 21). */
+export {
+  messageFlight,
+  messageIndexKeys,
+  normaliseFlight,
+  ruleKeys,
+  ruleMatches,
+  subscriptionId,
+  expiryOf,
+  type MatchableMessage,
+  type Subscription,
+  type SubscriptionRule,
+} from './rule.js';
+export {
+  validateSubscription,
+  type FieldError,
+  type ValidationContext,
+  type ValidationResult,
+  type WebhookInfo,
+} from './validate.js';
+export { subscriptionKeys, type SubscriptionKeys } from './keys.js';
+export {
+  SubscriptionStore,
+  IdempotencyConflictError,
+  DEFAULT_FLIGHT_GRACE_MS,
+  type CreateResult,
+  type SubscriptionPage,
+  type SubscriptionStoreOptions,
+} from './store.js';
+export { SubscriptionMatcher, type SubscriptionMatcherOptions } from './matcher.js';
+export { testRule } from './test-rule.js';

@@ -1,0 +1,205 @@
+/**
+ * The flight timeline in Redis: every notification of a flight and every delivery attempt per
+ * webhook, kept `retentionMs` and capped per flight and per message. Each write is one pipelined
+ * round trip (notification: one script on the flight's slot + locator + recent list; attempt:
+ * RPUSH/LTRIM/PEXPIRE), with no read-modify-write in JS.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import { LuaScript } from '../redis.js';
+import { messageFlight } from '../subscriptions/index.js';
+import { flightBucket, messageBucket, timelineKeys, type TimelineKeys } from './keys.js';
+import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';
+import type {
+  AttemptInput,
+  MessageRecord,
+  NotificationInput,
+  NotificationTimeline,
+  RecentMessage,
+} from './types.js';
+
+export interface TimelineStoreOptions {
+  redis: Redis;
+  prefix: string;
+  clock: Clock;
+  /** How long a flight's records are kept after its last write; 3 days. */
+  retentionMs?: number;
+  /** Notifications kept per flight (the oldest go first); 500. */
+  maxNotificationsPerFlight?: number;
+  /** Attempts kept per message, all webhooks together (the oldest go first); 100. */
+  maxAttemptsPerMessage?: number;
+  /** How far back recentMessages can look; 1 h. */
+  recentWindowMs?: number;
+  /** Recent messages kept at most, whatever the window; 100,000. */
+  maxRecent?: number;
+}
+
+/**
+ * KEYS: notifications, messages. ARGV: id, time, record JSON, cap, retention ms.
+ * Adds the notification and drops the flight's oldest beyond the cap, records included.
+ */
+const ADD_NOTIFICATION = new LuaScript(`
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+if over > 0 then
+  local old = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
+  redis.call('HDEL', KEYS[2], unpack(old))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 0
+`);
+/** Sent with EVALSHA inside the write pipeline (LuaScript.run cannot join a pipeline). */
+const ADD_NOTIFICATION_SHA = createHash('sha1').update(ADD_NOTIFICATION.source).digest('hex');
+
+export class TimelineStore {
+  readonly keys: TimelineKeys;
+  readonly #redis: Redis;
+  readonly #clock: Clock;
+  readonly #retentionMs: number;
+  readonly #maxNotifications: number;
+  readonly #maxAttempts: number;
+  readonly #recentWindowMs: number;
+  readonly #maxRecent: number;
+
+  constructor(options: TimelineStoreOptions) {
+    this.keys = timelineKeys(options.prefix);
+    this.#redis = options.redis;
+    this.#clock = options.clock;
+    this.#retentionMs = options.retentionMs ?? 3 * 86_400_000;
+    this.#maxNotifications = options.maxNotificationsPerFlight ?? 500;
+    this.#maxAttempts = options.maxAttemptsPerMessage ?? 100;
+    this.#recentWindowMs = options.recentWindowMs ?? 3_600_000;
+    this.#maxRecent = options.maxRecent ?? 100_000;
+  }
+
+  /** Records a notification (call it once per message, at ingest). */
+  async recordNotification(input: NotificationInput): Promise<void> {
+    const flight = input.flight && messageFlight(input.flight.carrier, input.flight.flightNumber);
+    const bucket = flight ? flightBucket(flight, input.flight!.date) : messageBucket(input.id);
+    const record: StoredNotification = {
+      id: input.id,
+      at: input.at,
+      eventType: input.eventType,
+      topic: input.topic,
+      ...(input.code === undefined ? {} : { code: input.code }),
+      ...(flight ? { flight, date: input.flight!.date } : {}),
+      ...(input.replay === undefined ? {} : { replay: input.replay }),
+    };
+    const k = this.keys;
+    const scriptKeys = [k.notifications(bucket), k.messages(bucket)];
+    const scriptArgs = [
+      input.id,
+      input.at,
+      JSON.stringify(record),
+      this.#maxNotifications,
+      this.#retentionMs,
+    ];
+    const pipeline = this.#redis.pipeline();
+    pipeline.evalsha(ADD_NOTIFICATION_SHA, 2, ...scriptKeys, ...scriptArgs);
+    pipeline.set(k.locator(input.id), bucket, 'PX', this.#retentionMs);
+    if (input.flight) {
+      const recent: RecentFields = [
+        input.id,
+        input.topic,
+        input.eventType,
+        input.flight.carrier,
+        input.flight.flightNumber,
+        input.flight.date,
+        input.departureAirport ?? null,
+        input.arrivalAirport ?? null,
+      ];
+      pipeline.zadd(k.recent, input.at, JSON.stringify(recent));
+      pipeline.zremrangebyscore(k.recent, '-inf', `(${this.#clock.now() - this.#recentWindowMs}`);
+      pipeline.zremrangebyrank(k.recent, 0, -(this.#maxRecent + 1));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const scriptError = results[0]?.[0];
+    // Redis lost the script (first use, restart, SCRIPT FLUSH): send it whole this once.
+    if (scriptError && String(scriptError.message).startsWith('NOSCRIPT')) {
+      await ADD_NOTIFICATION.run(this.#redis, scriptKeys, scriptArgs);
+    } else if (scriptError) throw scriptError;
+    const failed = results.find(([err]) => err);
+    if (failed && failed !== results[0]) throw failed[0];
+  }
+
+  /** Records one delivery attempt of a message to a webhook. */
+  async recordAttempt(input: AttemptInput): Promise<void> {
+    const flight = input.flight && messageFlight(input.flight.carrier, input.flight.flightNumber);
+    const bucket = flight ? flightBucket(flight, input.flight!.date) : messageBucket(input.messageId);
+    const key = this.keys.attempts(bucket, input.messageId);
+    const attempt: AttemptFields = [
+      input.webhookId,
+      input.attempt,
+      input.at,
+      input.status ?? null,
+      input.error ?? null,
+      Math.round(input.durationMs),
+      input.outcome,
+    ];
+    await this.#redis
+      .pipeline()
+      .rpush(key, JSON.stringify(attempt))
+      .ltrim(key, -this.#maxAttempts, -1)
+      .pexpire(key, this.#retentionMs)
+      .exec();
+  }
+
+  /** Every notification of a flight (LH400 + 2026-12-01), oldest first, with their deliveries. */
+  async flight(flight: string, date: string): Promise<NotificationTimeline[]> {
+    const bucket = flightBucket(flight, date);
+    const ids = await this.#redis.zrange(this.keys.notifications(bucket), 0, -1);
+    if (ids.length === 0) return [];
+    const records = await this.#read(bucket, ids);
+    return records.filter((r) => r !== undefined).map(({ replay: _replay, ...timeline }) => timeline);
+  }
+
+  /** One message with its deliveries and replay data, or undefined when unknown or expired. */
+  async message(id: string): Promise<MessageRecord | undefined> {
+    const bucket = await this.#redis.get(this.keys.locator(id));
+    return bucket ? (await this.#read(bucket, [id]))[0] : undefined;
+  }
+
+  /** Messages with a flight received since `sinceMs` (at most recentWindowMs back), oldest first. */
+  async recentMessages(sinceMs: number): Promise<RecentMessage[]> {
+    const from = Math.max(sinceMs, this.#clock.now() - this.#recentWindowMs);
+    const flat = await this.#redis.zrangebyscore(this.keys.recent, from, '+inf', 'WITHSCORES');
+    const messages: RecentMessage[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const [id, topic, eventType, carrier, flightNumber, date, dep, arr] = JSON.parse(
+        flat[i]!,
+      ) as RecentFields;
+      messages.push({
+        id,
+        at: new Date(Number(flat[i + 1])).toISOString(),
+        topic,
+        eventType,
+        carrier,
+        flightNumber,
+        date,
+        ...(dep === null ? {} : { departureAirport: dep }),
+        ...(arr === null ? {} : { arrivalAirport: arr }),
+      });
+    }
+    return messages;
+  }
+
+  /** Records and attempt lists of some messages of one bucket: one pipelined round trip. */
+  async #read(bucket: string, ids: string[]): Promise<Array<MessageRecord | undefined>> {
+    const pipeline = this.#redis.pipeline().hmget(this.keys.messages(bucket), ...ids);
+    for (const id of ids) pipeline.lrange(this.keys.attempts(bucket, id), 0, -1);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+    const records = results[0]![1] as Array<string | null>;
+    return ids.map((_, i) =>
+      records[i] ? buildTimeline(records[i], results[i + 1]![1] as string[]) : undefined,
+    );
+  }
+}
+
+/** A recent message as stored: [id, topic, eventType, carrier, flightNumber, date, dep, arr]. */
+type RecentFields = [string, string, string, string, string, string, string | null, string | null];
