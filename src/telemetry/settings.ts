@@ -4,18 +4,21 @@
  * OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG). Off by default.
  */
 
-/** The proposed `telemetry` config section; every key optional, each maps to a standard variable. */
+/**
+ * The proposed `telemetry` config section; each key maps to a standard variable, which fills in
+ * where the key is unset (undefined or null, a convict default).
+ */
 export interface TelemetryConfig {
   /** true/false wins over OTEL_TRACES_EXPORTER (on when it names `otlp`). */
-  enabled?: boolean;
+  enabled?: boolean | null;
   /** OTLP/HTTP base URL as OTEL_EXPORTER_OTLP_ENDPOINT: `/v1/traces` is appended. */
-  endpoint?: string;
+  endpoint?: string | null;
   /** OTEL_SERVICE_NAME; default flup-bridge. */
-  serviceName?: string;
+  serviceName?: string | null;
   /** OTEL_TRACES_SAMPLER: always_on, always_off, traceidratio, parentbased_* (default parentbased_always_on). */
-  sampler?: string;
+  sampler?: string | null;
   /** OTEL_TRACES_SAMPLER_ARG: the ratio 0..1 of traceidratio samplers. */
-  samplerArg?: number;
+  samplerArg?: number | null;
 }
 
 export const SAMPLERS = [
@@ -41,11 +44,12 @@ export class TelemetrySettingsError extends Error {}
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 
-/** undefined: tracing off. */
+/** undefined: tracing off. OTEL_SDK_DISABLED=true turns it off whatever else says on. */
 export function resolveTelemetrySettings(
   config: TelemetryConfig | undefined,
   env: NodeJS.ProcessEnv,
 ): TelemetrySettings | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((e) => e.trim());
   if (!(config?.enabled ?? exporters.includes('otlp'))) return undefined;
   return {
@@ -56,7 +60,7 @@ export function resolveTelemetrySettings(
   };
 }
 
-function tracesUrl(endpoint: string | undefined, env: NodeJS.ProcessEnv): string {
+function tracesUrl(endpoint: string | null | undefined, env: NodeJS.ProcessEnv): string {
   if (endpoint) return signalUrl(endpoint, 'telemetry.endpoint');
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     // The per-signal variable is the full URL, used as is.
@@ -83,7 +87,7 @@ function checkHttpUrl(value: string, name: string): void {
   }
 }
 
-function samplerName(configured: string | undefined, fromEnv: string | undefined): SamplerName {
+function samplerName(configured: string | null | undefined, fromEnv: string | undefined): SamplerName {
   const [value, name] = configured ? [configured, 'telemetry.sampler'] : [fromEnv, 'OTEL_TRACES_SAMPLER'];
   if (!value) return 'parentbased_always_on';
   if (!(SAMPLERS as readonly string[]).includes(value)) {
@@ -92,9 +96,11 @@ function samplerName(configured: string | undefined, fromEnv: string | undefined
   return value as SamplerName;
 }
 
-function samplerRatio(configured: number | undefined, fromEnv: string | undefined): number {
+function samplerRatio(configured: number | null | undefined, fromEnv: string | undefined): number {
   const [value, name] =
-    configured !== undefined ? [configured, 'telemetry.samplerArg'] : [fromEnv, 'OTEL_TRACES_SAMPLER_ARG'];
+    configured !== undefined && configured !== null
+      ? [configured, 'telemetry.samplerArg']
+      : [fromEnv, 'OTEL_TRACES_SAMPLER_ARG'];
   if (value === undefined || value === '') return 1;
   const ratio = Number(value);
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {

@@ -59,6 +59,15 @@ test('the telemetry config section wins over the variables it maps to', () => {
     },
   );
   assert.equal(resolveTelemetrySettings({ enabled: true }, {})?.tracesUrl, 'http://localhost:4318/v1/traces');
+  // null (a convict default) is unset: the variable fills in.
+  const unset = { enabled: null, endpoint: null, serviceName: null, sampler: null, samplerArg: null };
+  assert.deepEqual(resolveTelemetrySettings(unset, { ...env, OTEL_TRACES_SAMPLER: 'traceidratio' }), {
+    tracesUrl: 'http://env:4318/v1/traces',
+    serviceName: 'env-name',
+    sampler: 'traceidratio',
+    samplerRatio: 0.5,
+  });
+  assert.equal(resolveTelemetrySettings({ enabled: true }, { OTEL_SDK_DISABLED: 'true' }), undefined);
 });
 
 test('unusable settings fail naming the config key or the variable', () => {
