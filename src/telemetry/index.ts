@@ -6,15 +6,7 @@ import { resolveTelemetrySettings, type TelemetryConfig } from './settings.js';
 import { telemetryOff, type Telemetry } from './telemetry.js';
 
 export { telemetryOff } from './telemetry.js';
-export type {
-  AttemptSpan,
-  AttemptSpanAttributes,
-  MessageSpanAttributes,
-  SpanOutcome,
-  Telemetry,
-  TelemetrySpan,
-  TraceCarrier,
-} from './telemetry.js';
+export type * from './telemetry.js';
 export {
   resolveTelemetrySettings,
   SAMPLERS,

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { createTelemetry, telemetryOff, type TraceCarrier } from '../../src/telemetry/index.js';
+import {
+  createTelemetry,
+  telemetryOff,
+  type Telemetry,
+  type TraceCarrier,
+} from '../../src/telemetry/index.js';
 import { OtlpReceiver } from './otlp-receiver.js';
 
 const SPAN_KIND = { internal: 1, client: 3, consumer: 5 };
@@ -41,37 +46,31 @@ test('one trace: ingest span, a child step, and two attempt spans across the que
   const jobData = JSON.stringify({ envelope: {}, trace: ingestTelemetry.contextToCarrier(ingest) });
   ingestTelemetry.endSpan(ingest, { outcome: 'queued' });
 
+  /** One delivery attempt as the worker will make it: span from the stored carrier, header, outcome. */
+  async function attempt(telemetry: Telemetry, number: number): Promise<void> {
+    const { trace } = JSON.parse(jobData) as { trace: TraceCarrier };
+    const { span, traceparent } = telemetry.startAttemptSpan(trace, {
+      ...message,
+      webhookId: 'crm',
+      attempt: number,
+    })!;
+    const response = await request(webhook.url, { method: 'POST', headers: { traceparent } });
+    await response.body.dump();
+    const ok = response.statusCode < 300;
+    telemetry.endSpan(span, {
+      outcome: ok ? 'delivered' : 'retry',
+      httpStatus: response.statusCode,
+      failed: !ok,
+    });
+  }
+
   // Attempt 1 fails.
-  const first = ingestTelemetry.startAttemptSpan((JSON.parse(jobData) as { trace: TraceCarrier }).trace, {
-    ...message,
-    webhookId: 'crm',
-    attempt: 1,
-  })!;
-  const firstResponse = await request(webhook.url, {
-    method: 'POST',
-    headers: { traceparent: first.traceparent },
-  });
-  await firstResponse.body.dump();
-  ingestTelemetry.endSpan(first.span, {
-    outcome: 'retry',
-    httpStatus: firstResponse.statusCode,
-    failed: true,
-  });
+  await attempt(ingestTelemetry, 1);
   await ingestTelemetry.shutdown();
 
   // Attempt 2 in another process lifetime (a retry hours later, after a restart): only the job data carries the trace.
   const deliveryTelemetry = await createTelemetry({ env });
-  const second = deliveryTelemetry.startAttemptSpan((JSON.parse(jobData) as { trace: TraceCarrier }).trace, {
-    ...message,
-    webhookId: 'crm',
-    attempt: 2,
-  })!;
-  const secondResponse = await request(webhook.url, {
-    method: 'POST',
-    headers: { traceparent: second.traceparent },
-  });
-  await secondResponse.body.dump();
-  deliveryTelemetry.endSpan(second.span, { outcome: 'delivered', httpStatus: secondResponse.statusCode });
+  await attempt(deliveryTelemetry, 2);
   await deliveryTelemetry.shutdown();
 
   // shutdown() resolves after the export was answered: every span is at the receiver now.
