@@ -1,16 +1,21 @@
 /**
- * Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per secret,
- * space-separated, so a receiver holding either the old or the new secret verifies during rotation.
+ * Standard Webhooks signatures, one per secret, space-separated, so a receiver holding either the
+ * old or the new secret verifies during rotation: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+ * for a `whsec_` secret, `v1a,<base64 ed25519 signature of the same>` for a `whsk_` key.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, sign as ed25519Sign } from 'node:crypto';
+import { parseSigningSecret, type SigningKey } from './signing-keys.js';
 
-/** Decoded keys by secret: decoding base64 for every request showed in the profile. */
-const keys = new Map<string, Buffer>();
+/** Parsed keys by secret: decoding base64 (or an ed25519 key) for every request showed in the profile. */
+const keys = new Map<string, SigningKey>();
 
-function keyOf(secret: string): Buffer {
+function keyOf(secret: string): SigningKey {
   let key = keys.get(secret);
   if (!key) {
-    key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    key = secret.startsWith('whsk_')
+      ? parseSigningSecret(secret)
+      : // Lenient for v1 as before: config validation enforces the whsec_ prefix.
+        { scheme: 'v1', key: Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64') };
     // Bounded by the configured secrets; guard anyway against callers signing with ad-hoc ones.
     if (keys.size > 1000) keys.clear();
     keys.set(secret, key);
@@ -20,7 +25,23 @@ function keyOf(secret: string): Buffer {
 
 /** body: the bytes sent, or the string sent as UTF-8. */
 export function sign(secret: string, id: string, timestampSec: number, body: string | Uint8Array): string {
-  const hmac = createHmac('sha256', keyOf(secret));
+  return signWith(keyOf(secret), id, timestampSec, body);
+}
+
+export function signWith(
+  key: SigningKey,
+  id: string,
+  timestampSec: number,
+  body: string | Uint8Array,
+): string {
+  if (key.scheme === 'v1a') {
+    const content =
+      typeof body === 'string'
+        ? Buffer.from(`${id}.${timestampSec}.${body}`)
+        : Buffer.concat([Buffer.from(`${id}.${timestampSec}.`), body]);
+    return `v1a,${ed25519Sign(null, content, key.privateKey).toString('base64')}`;
+  }
+  const hmac = createHmac('sha256', key.key);
   // A string body joins the prefix: one update (one UTF-8 conversion) instead of two.
   if (typeof body === 'string') hmac.update(`${id}.${timestampSec}.${body}`);
   else hmac.update(`${id}.${timestampSec}.`).update(body);
