@@ -155,7 +155,10 @@ export interface FlightNotification {
 export interface FlightBoardOptions {
   /** Base of the Flight Status links in notifications, e.g. the API simulator's url. */
   apiBase: string;
-  /** Flight date (YYYY-MM-DD); default: today (UTC) by the clock. */
+  /**
+   * Date (YYYY-MM-DD) of the first run of every flight; default: today (UTC) by the clock. Later
+   * runs (after a landing) alternate between today and tomorrow by the clock.
+   */
   date?: string;
   /** How many flights of the schedule (1-12); default all. */
   count?: number;
@@ -208,7 +211,7 @@ export class FlightBoard {
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#topicPrefix = options.topicPrefix ?? 'prd';
-    const date = options.date ?? new Date(this.#clock.now()).toISOString().slice(0, 10);
+    const date = options.date ?? this.#today();
     for (const row of SCHEDULE.slice(0, options.count ?? SCHEDULE.length))
       this.#add(this.#schedule(row, date));
   }
