@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob support in --test).
-// --unit skips the slow end-to-end folders (chaos); extra arguments are file filters.
+// --unit skips the slow end-to-end folders (chaos, package); extra arguments are file filters.
+// test/package (npm pack + install + demo) runs on its own with a longer per-file timeout.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory())
-      return name === 'helpers' || (unit && name === 'chaos') ? [] : find(path);
+      return name === 'helpers' || (unit && (name === 'chaos' || name === 'package')) ? [] : find(path);
     return name.endsWith('.test.ts') ? [path] : [];
   });
 }
@@ -33,9 +34,32 @@ const reporters = [
   `--test-reporter=${join(import.meta.dirname, 'test-progress.mjs')}`,
   '--test-reporter-destination=stderr',
 ];
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...reporters, ...files],
-  { stdio: 'inherit', env: { ...process.env, FLUP_LOG_LEVEL: process.env.FLUP_LOG_LEVEL ?? 'silent' } },
-);
-process.exit(result.status ?? 1);
+// test/package (npm pack + install) runs on its own, with a longer per-file limit.
+const LONG = join('test', 'package') + '/';
+const run = (group, timeoutMs) =>
+  group.length === 0
+    ? 0
+    : (spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=2',
+          `--test-timeout=${timeoutMs}`,
+          ...reporters,
+          ...group,
+        ],
+        { stdio: 'inherit', env: { ...process.env, FLUP_LOG_LEVEL: process.env.FLUP_LOG_LEVEL ?? 'silent' } },
+      ).status ?? 1);
+const status = [
+  run(
+    files.filter((f) => !f.startsWith(LONG)),
+    180_000,
+  ),
+  run(
+    files.filter((f) => f.startsWith(LONG)),
+    900_000,
+  ),
+].find((s) => s !== 0);
+process.exit(status ?? 0);

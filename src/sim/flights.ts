@@ -155,7 +155,10 @@ export interface FlightNotification {
 export interface FlightBoardOptions {
   /** Base of the Flight Status links in notifications, e.g. the API simulator's url. */
   apiBase: string;
-  /** Flight date (YYYY-MM-DD); default: today (UTC) by the clock. */
+  /**
+   * Date (YYYY-MM-DD) of the first run of every flight; default: today (UTC) by the clock. Later
+   * runs (after a landing) alternate between today and tomorrow by the clock.
+   */
   date?: string;
   /** How many flights of the schedule (1-12); default all. */
   count?: number;
@@ -200,13 +203,15 @@ export class FlightBoard {
   readonly #topicPrefix: string;
   /** By `<flight number>/<date>`, e.g. `LH400/2026-11-23`. */
   readonly #flights = new Map<string, Flight>();
+  /** The instance of each flight number that randomUpdate() moves on, by `LH400`. */
+  readonly #current = new Map<string, Flight>();
 
   constructor(options: FlightBoardOptions) {
     this.#apiBase = options.apiBase.replace(/\/+$/, '');
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#topicPrefix = options.topicPrefix ?? 'prd';
-    const date = options.date ?? new Date(this.#clock.now()).toISOString().slice(0, 10);
+    const date = options.date ?? this.#today();
     for (const row of SCHEDULE.slice(0, options.count ?? SCHEDULE.length))
       this.#add(this.#schedule(row, date));
   }
@@ -222,14 +227,9 @@ export class FlightBoard {
 
   /** Picks a flight and an event its state allows, applies it and returns the notification. */
   randomUpdate(): FlightNotification {
-    const latest = new Map<string, Flight>();
-    for (const f of this.#flights.values()) {
-      const key = f.carrier + f.number;
-      if (!latest.has(key) || f.date > latest.get(key)!.date) latest.set(key, f);
-    }
-    const candidates = [...latest.values()];
+    const candidates = [...this.#current.values()];
     let flight = candidates[Math.floor(this.#random() * candidates.length)]!;
-    // A landed flight is done for the day: the schedule repeats the next day.
+    // A landed flight is done for the day: the schedule repeats on another day near today.
     if (this.#phase(flight) === 'landed') flight = this.#add(this.#nextDay(flight));
     const choices = NEXT_CODES[this.#phase(flight) as keyof typeof NEXT_CODES];
     const total = choices.reduce((sum, [, w]) => sum + w, 0);
@@ -280,19 +280,23 @@ export class FlightBoard {
 
   #find(flightNumber: string, date?: string): Flight | undefined {
     if (date) return this.#flights.get(`${flightNumber}/${date}`);
-    let latest: Flight | undefined;
-    for (const f of this.#flights.values()) {
-      if (f.carrier + f.number === flightNumber && (!latest || f.date > latest.date)) latest = f;
-    }
-    return latest;
+    return this.#current.get(flightNumber);
   }
 
   #add(flight: Flight): Flight {
     this.#flights.set(`${flight.carrier}${flight.number}/${flight.date}`, flight);
-    // Keep a few days of history for links still in flight; drop older days.
-    const oldest = addDays(flight.date, -3);
-    for (const [key, f] of this.#flights) if (f.date < oldest) this.#flights.delete(key);
+    this.#current.set(flight.carrier + flight.number, flight);
+    // Keep yesterday for links still in flight; drop older days. The cut-off follows the clock,
+    // not the newest flight, so one busy flight cannot push the others off the board.
+    const oldest = addDays(this.#today(), -1);
+    for (const [key, f] of this.#flights) {
+      if (f.date < oldest && this.#current.get(f.carrier + f.number) !== f) this.#flights.delete(key);
+    }
     return flight;
+  }
+
+  #today(): string {
+    return new Date(this.#clock.now()).toISOString().slice(0, 10);
   }
 
   #topic(f: Flight): string {
@@ -329,9 +333,15 @@ export class FlightBoard {
     };
   }
 
+  /**
+   * The flight's next run: today's after an older day's, tomorrow's after today's, and today's
+   * again after tomorrow's (a fresh schedule replaces the landed one), so a long demo cycles
+   * between today and tomorrow instead of drifting a day ahead per landing.
+   */
   #nextDay(f: Flight): Flight {
     const row = SCHEDULE.find(([c, n]) => c === f.carrier && n === f.number)!;
-    return this.#schedule(row, addDays(f.date, 1));
+    const today = this.#today();
+    return this.#schedule(row, f.date === today ? addDays(today, 1) : today);
   }
 
   #pick<T>(list: T[], not?: T): T {

@@ -14,6 +14,18 @@ export interface FlightUpdateNotification {
   payload: string | Buffer;
 }
 
+/** Paces the publisher: elapsed time and waiting. A test passes a fake one to run minutes at once. */
+export interface PublisherTimer {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realTimer: PublisherTimer = {
+  now: () => performance.now(),
+  sleep: (ms) => sleep(ms),
+};
+
 /** Anything with a publish(topic, payload) that resolves once the broker has the message. */
 export interface PublishTarget {
   publish(topic: string, payload: string | Buffer): Promise<void>;
@@ -40,6 +52,8 @@ export interface FlightUpdatePublisherOptions {
   topicPrefix?: string;
   /** Publishes awaiting the broker's acknowledgement at once; default 100. */
   window?: number;
+  /** Paces `rate` and measures `durationMs`; default the real monotonic clock and timers. */
+  timer?: PublisherTimer;
 }
 
 /** FLUP action codes with their Update.Message, weighted by how often they occur. */
@@ -155,17 +169,18 @@ export class FlightUpdatePublisher {
         }));
     const target = await this.#target();
     const window = o.window ?? 100;
-    const started = performance.now();
+    const timer = o.timer ?? realTimer;
+    const started = timer.now();
     const inFlight = new Set<Promise<void>>();
     let errors: unknown;
     try {
       for (let i = 0; !this.#stopped; i++) {
         if (o.count !== undefined && i >= o.count) break;
-        const elapsed = performance.now() - started;
+        const elapsed = timer.now() - started;
         if (o.durationMs !== undefined && elapsed >= o.durationMs) break;
         if (o.rate && o.rate > 0) {
           const due = (i * 1000) / o.rate;
-          if (due - elapsed >= 2) await sleep(due - elapsed);
+          if (due - elapsed >= 2) await timer.sleep(due - elapsed);
         }
         const notification = next();
         if (!notification) break;

@@ -44,6 +44,8 @@ export interface WebhookReceiverOptions {
   print?: boolean | ((line: string) => void);
   /** Name shown in printed lines (several receivers in one demo). */
   name?: string;
+  /** Width of the name column: the longest name of the receivers printing together. */
+  nameWidth?: number;
 }
 
 export class WebhookReceiver {
@@ -55,6 +57,7 @@ export class WebhookReceiver {
   readonly #verifiers: Webhook[];
   readonly #print?: (line: string) => void;
   readonly #name: string;
+  readonly #nameWidth?: number;
   #respond: ResponseFn = () => 200;
   #server?: Server;
   #url?: string;
@@ -64,6 +67,7 @@ export class WebhookReceiver {
     this.#print =
       options.print === true ? (line) => process.stdout.write(line + '\n') : options.print || undefined;
     this.#name = options.name ?? 'receiver';
+    this.#nameWidth = options.nameWidth;
   }
 
   /** Distinct webhook-ids answered with a 2xx. */
@@ -147,7 +151,7 @@ export class WebhookReceiver {
     if (ok) this.#accepted.add(received.id);
     const delivery: ReceivedDelivery = { ...received, status: spec.status, duplicate };
     this.deliveries.push(delivery);
-    this.#print?.(formatDelivery(delivery, this.#name));
+    this.#print?.(formatDelivery(delivery, this.#name, this.#nameWidth));
     res.writeHead(spec.status, { 'content-type': 'text/plain', ...spec.headers }).end(spec.body ?? '');
   }
 
@@ -170,8 +174,11 @@ interface FlightStatusLike {
   FlightStatus?: { Definition?: string };
 }
 
-/** One line: time, receiver, type, flight, and gate/status when the event was enriched. */
-export function formatDelivery(delivery: ReceivedDelivery, name = 'receiver'): string {
+/**
+ * One line: time, receiver, type, flight, and gate/status when the event was enriched. Receivers
+ * printing together pass the same nameWidth so the status column lines up.
+ */
+export function formatDelivery(delivery: ReceivedDelivery, name = 'receiver', nameWidth = 10): string {
   const time = new Date(delivery.receivedAt).toISOString().slice(11, 23);
   const event = (delivery.json ?? {}) as {
     topic?: string;
@@ -181,7 +188,7 @@ export function formatDelivery(delivery: ReceivedDelivery, name = 'receiver'): s
     Update?: { Message?: string };
     Meta?: { Link?: Array<{ '@Href'?: string }> };
   };
-  const parts = [time, name.padEnd(10), String(delivery.status), (delivery.type || 'raw').padEnd(26)];
+  const parts = [time, name.padEnd(nameWidth), String(delivery.status), (delivery.type || 'raw').padEnd(26)];
   if (event.flight) parts.push(`${event.flight.carrier}${event.flight.flightNumber} ${event.flight.date}`);
   else if (event.topic) parts.push(event.topic);
   else if (event.Update?.Message) {

@@ -5,57 +5,44 @@
  */
 import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/servers.js';
 import { waitWhileProgressing } from '../helpers/progress.js';
+import { alive, spawnGroup } from '../helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('demo delivers, serves the dashboard and stops cleanly on Ctrl-C', { timeout: 90_000 }, async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, FLUP_LOG_LEVEL: 'warn' };
   delete env.REDIS_URL;
   // Through the test launcher, which prints a line per dependency loaded: the start's progress.
-  const command = ['--import', 'tsx', 'test/helpers/launch.ts', 'src/cli/main.ts', 'demo', '--rate', '20'];
-  const child = spawn(process.execPath, command, {
-    cwd: ROOT,
+  const child = spawnGroup(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/launch.ts', 'src/cli/main.ts', 'demo', '--rate', '20'],
+    ROOT,
     env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  );
+  const exited = child.exited;
   after(() => {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (alive(-child.pid)) process.kill(-child.pid, 'SIGKILL');
   });
 
   // Guarded on silence, not on the total: a loaded machine makes the start slow, not quiet.
   const dashboard = (await waitWhileProgressing(
-    () => /dashboard\s+(http:\S+)#token=(\S+)/.exec(out),
-    () => out.length,
+    () => /dashboard\s+(http:\S+)#token=(\S+)/.exec(child.output()),
+    () => child.output().length,
     30_000,
     'the dashboard line',
   )) as RegExpExecArray;
-  const redisPid = Number(/redis-server \(pid (\d+)\)/.exec(out)?.[1]);
-  assert.ok(redisPid > 0, `redis pid in:\n${out}`);
+  const redisPid = Number(/redis-server \(pid (\d+)\)/.exec(child.output())?.[1]);
+  assert.ok(redisPid > 0, `redis pid in:\n${child.output()}`);
   // Receivers print one line per verified delivery: "<time>  ops  200  flight.x  LH400 ...".
   await waitFor(
-    () => (out.match(/ ops\s+200 /g) ?? []).length >= 5,
+    () => (child.output().match(/ ops\s+200 /g) ?? []).length >= 5,
     30_000,
-    `5 deliveries to ops in:\n${out}`,
+    `5 deliveries to ops in:\n${child.output()}`,
   );
-  await waitFor(() => /^-- \d+s: published \d+/m.test(out), 15_000, 'a summary line');
+  await waitFor(() => /^-- \d+s: published \d+/m.test(child.output()), 15_000, 'a summary line');
 
   const [, base, token] = dashboard;
   const page = await fetch(base!);
@@ -68,9 +55,9 @@ it('demo delivers, serves the dashboard and stops cleanly on Ctrl-C', { timeout:
   }>;
   assert.deepEqual(webhooks.map((w) => w.id).sort(), ['disruptions', 'ops', 'raw-archive']);
   assert.ok(webhooks.find((w) => w.id === 'ops')!.stats!.delivered >= 5);
-  assert.doesNotMatch(out, /REJECTED/, 'every delivery verified');
+  assert.doesNotMatch(child.output(), /REJECTED/, 'every delivery verified');
 
-  process.kill(-child.pid!, 'SIGINT');
-  assert.equal(await exited, 0, out.slice(-2000));
+  process.kill(-child.pid, 'SIGINT');
+  assert.equal(await exited, 0, child.output().slice(-2000));
   await waitFor(() => !alive(redisPid), 5000, 'the throwaway redis-server to be gone');
 });

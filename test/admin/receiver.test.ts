@@ -67,3 +67,31 @@ it('verifies signatures with any of its secrets, records deliveries and counts d
     await receiver.stop();
   }
 });
+
+it('printed lines keep the status column aligned for longer receiver names', () => {
+  const delivery = {
+    id: 'msg_1',
+    type: 'flight.cancelled',
+    body: '{}',
+    json: { flight: { carrier: 'LH', flightNumber: '400', date: '2026-11-23' } },
+    headers: {},
+    path: '/',
+    receivedAt: Date.parse('2026-11-23T10:00:00Z'),
+    status: 200,
+    duplicate: false,
+  };
+  const names = ['ops', 'disruptions', 'raw-archive-long'];
+  const width = Math.max(...names.map((n) => n.length));
+  const statusColumn = names.map((name) => formatDelivery(delivery, name, width).indexOf(' 200 '));
+  assert.ok(statusColumn[0]! > 0);
+  assert.deepEqual(
+    statusColumn,
+    names.map(() => statusColumn[0]),
+    'the status starts in one column',
+  );
+  // Without a common width a long name pushes its status out of line (the bug this guards).
+  assert.notEqual(
+    formatDelivery(delivery, names[2]).indexOf(' 200 '),
+    formatDelivery(delivery, 'ops').indexOf(' 200 '),
+  );
+});

@@ -107,8 +107,14 @@ export async function run(ctx: CommandContext): Promise<number> {
     // One receiver per configured webhook, verifying with the webhook's secrets.
     const webhooks = demoWebhooks(file);
     const receivers = new Map<string, WebhookReceiver>();
+    const nameWidth = Math.max(10, ...webhooks.map((w) => w.id.length));
     for (const webhook of webhooks) {
-      const receiver = new WebhookReceiver({ secrets: webhook.secrets, print: say, name: webhook.id });
+      const receiver = new WebhookReceiver({
+        secrets: webhook.secrets,
+        print: say,
+        name: webhook.id,
+        nameWidth,
+      });
       if (failRate > 0) {
         receiver.setResponse(() =>
           Math.random() < failRate ? { status: 503, body: 'simulated outage (--fail-rate)' } : 200,
