@@ -3,7 +3,7 @@
  * only chooses and orders them. Stop runs in reverse: ingest stops taking messages first (and acks
  * what Redis already has), then workers finish in-flight deliveries, then auth and the admin server.
  */
-import type { AppDeps, Part } from './app.js';
+import type { AppDeps, Part } from './core/index.js';
 import { AdminServer, type StatusSources } from './admin/index.js';
 import { createAuth } from './auth/index.js';
 import { createDelivery, jobOptionsFor } from './delivery/index.js';

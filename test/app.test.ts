@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { App } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { LufthansaApiSim } from '../src/sim/index.js';
 import { LufthansaBrokerSim } from '../src/sim/broker.js';
 import { FlightBoard } from '../src/sim/flights.js';

@@ -1,6 +1,6 @@
 /** Chooses and builds the auth pieces for the configured source, for the lead's wiring. */
-import type { AppDeps, Part } from '../app.js';
-import type { CredentialStatus } from '../admin/status.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { CredentialStatus } from '../admin/index.js';
 import type { CredentialSource, TokenProvider } from './types.js';
 import { LufthansaApiToken } from './lufthansa-token.js';
 import { LufthansaCredentials } from './lufthansa-credentials.js';

@@ -3,7 +3,7 @@
  * every replica and surviving restarts (every new answer is a new clientID and so a new broker
  * session, so the bridge asks only when renewal is due).
  */
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/index.js';
 import type { BrokerCredentials } from './types.js';
 
 interface StoredCredentials {

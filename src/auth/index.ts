@@ -20,3 +20,4 @@ export {
 export { pkceLogin, pkceChallenge, type PkceLoginOptions, type PkceLoginResult } from './pkce-login.js';
 export { tokenKey } from './refresh-store.js';
 export { createAuth, type Auth } from './create-auth.js';
+export * from './types.js';

@@ -7,11 +7,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import type { LufthansaSourceConfig } from '../config/index.js';
-import type { Logger, SecretRegistry } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Clock } from '../clock.js';
-import type { Redis } from '../redis.js';
-import type { CredentialStatus } from '../admin/status.js';
+import type { Logger, SecretRegistry } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { Redis } from '../redis/index.js';
+import type { CredentialStatus } from '../admin/index.js';
 import type { BrokerCredentials, CredentialSource, RenewReason, TokenProvider } from './types.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, withRetry, type BackoffOptions } from './backoff.js';
 import { AuthError, errorMessage } from './errors.js';

@@ -4,9 +4,9 @@
  * Certificate Manager and the Flight Status enrichment both use it.
  */
 import type { LufthansaSourceConfig } from '../config/index.js';
-import type { Logger, SecretRegistry } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Clock } from '../clock.js';
+import type { Logger, SecretRegistry } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Clock } from '../core/index.js';
 import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from './backoff.js';
 import { AuthError } from './errors.js';
 import { defaultFetch, displayUrl, httpRequest, jsonObject, throwForStatus, type FetchLike } from './http.js';

@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import type { PkceProviderConfig } from '../config/index.js';
-import type { Logger } from '../logger.js';
-import type { Redis } from '../redis.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../core/index.js';
+import type { Redis } from '../redis/index.js';
+import { systemClock, type Clock } from '../core/index.js';
 import { AuthError, errorMessage } from './errors.js';
 import type { FetchLike } from './http.js';
 import { resolveOAuthServer } from './oauth-server.js';

@@ -8,7 +8,7 @@ import type { Job } from 'bullmq';
 import type { BatchItem, BatchJobData } from './job.js';
 import type { Handoff, WebhookProcessor } from './processor.js';
 import type { Slots } from './slots.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/index.js';
 
 export interface BatchHandoff extends Handoff {
   jobId: string;

@@ -4,9 +4,9 @@
  */
 import { Job, Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis.js';
-import type { Logger } from '../logger.js';
-import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/status.js';
+import type { Redis } from '../redis/index.js';
+import type { Logger } from '../core/index.js';
+import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/index.js';
 import { queueName } from './job.js';
 import type { StoredJobData } from './failure.js';
 

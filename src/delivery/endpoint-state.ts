@@ -5,7 +5,7 @@
  * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
  * cannot both take the probe or lose a failure count.
  */
-import { LuaScript, type Redis } from '../redis.js';
+import { LuaScript, type Redis } from '../redis/index.js';
 import type { BreakerConfig } from '../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -1,7 +1,7 @@
 /** Webhook delivery: per-webhook queues and workers, signing, retries, breaker, dead letters. */
-import type { AppDeps, Part } from '../app.js';
-import type { DeadLetterAdmin, WebhookAdmin } from '../admin/status.js';
-import type { TokenProvider } from '../auth/types.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { DeadLetterAdmin, WebhookAdmin } from '../admin/index.js';
+import type { TokenProvider } from '../auth/index.js';
 import type { Enricher } from './job.js';
 import { DeliveryWorkers } from './workers.js';
 import { Webhooks } from './webhooks.js';
@@ -46,3 +46,4 @@ export function createDelivery(
   };
   return { part, webhooks, deadLetters };
 }
+export * from './options.js';

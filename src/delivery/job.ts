@@ -2,7 +2,7 @@
  * The contract between ingest/routing (producers) and delivery (consumers): what a job holds and
  * how jobs are written. One BullMQ queue per webhook, named `wh.<webhookId>` under redis.prefix.
  */
-import type { EventEnvelope } from '../events/envelope.js';
+import type { EventEnvelope } from '../events/index.js';
 
 export interface DeliveryJobData {
   event: EventEnvelope;

@@ -5,11 +5,11 @@
  */
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { WebhookConfig } from '../config/index.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger, SecretRegistry } from '../logger.js';
-import type { Clock } from '../clock.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { EventEnvelope } from '../events/envelope.js';
+import type { Metrics } from '../core/index.js';
+import type { Logger, SecretRegistry } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { TokenProvider } from '../auth/index.js';
+import type { EventEnvelope } from '../events/index.js';
 import { DeferDelivery, type Enricher } from './job.js';
 import type { EndpointState, Gate, Transition } from './endpoint-state.js';
 import { NetworkError, type HttpClients, type HttpResponse } from './http.js';

@@ -1,10 +1,10 @@
 /** WebhookAdmin: state, breaker and queue counts per webhook; pause/resume; re-enable after 410. */
 import { Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger } from '../logger.js';
-import type { WebhookAdmin, WebhookState } from '../admin/status.js';
+import type { Redis } from '../redis/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Logger } from '../core/index.js';
+import type { WebhookAdmin, WebhookState } from '../admin/index.js';
 import { queueName } from './job.js';
 import { EndpointState } from './endpoint-state.js';
 import { queueCounts, refreshJobGauges } from './gauges.js';

@@ -4,11 +4,11 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import type { AppDeps, Part } from '../app.js';
+import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { Redis } from '../redis.js';
-import type { Logger } from '../logger.js';
+import type { TokenProvider } from '../auth/index.js';
+import type { Redis } from '../redis/index.js';
+import type { Logger } from '../core/index.js';
 import { isBatch, queueName, type BatchJobData, type Enricher } from './job.js';
 import { jobOptionsFor, retryDelay } from './options.js';
 import { BatchRunner } from './batch.js';

@@ -4,7 +4,7 @@
  * spend a point of the scarcer hourly budget.
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/index.js';
 
 export interface RateLimitOptions {
   redis: Redis;

@@ -3,7 +3,7 @@
  * parsed here and nowhere else), stored in each matching webhook's job, enriched at delivery.
  */
 import type { EventTypeRule } from '../config/index.js';
-import { topicMatches } from '../routing/topic.js';
+import { topicMatches } from '../routing/index.js';
 
 export interface FlightRef {
   carrier: string;

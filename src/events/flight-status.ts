@@ -7,13 +7,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import type { Metrics } from '../admin/metrics.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { Clock } from '../clock.js';
+import type { Metrics } from '../core/index.js';
+import type { TokenProvider } from '../auth/index.js';
+import type { Clock } from '../core/index.js';
 import type { EnrichmentConfig, WebhookConfig } from '../config/index.js';
-import { DeferDelivery, type Enricher } from '../delivery/job.js';
-import type { Logger } from '../logger.js';
-import type { Redis } from '../redis.js';
+import { DeferDelivery, type Enricher } from '../delivery/index.js';
+import type { Logger } from '../core/index.js';
+import type { Redis } from '../redis/index.js';
 import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
 import type { EventEnvelope } from './envelope.js';
 import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';

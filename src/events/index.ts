@@ -1,6 +1,6 @@
 /** Typed events: envelopes, event-type filters and the flightStatus enricher. */
-import type { AppDeps } from '../app.js';
-import type { TokenProvider } from '../auth/types.js';
+import type { AppDeps } from '../core/index.js';
+import type { TokenProvider } from '../auth/index.js';
 import { FlightStatusEnricher } from './flight-status.js';
 
 export {
@@ -32,3 +32,5 @@ export function createEnricher(deps: AppDeps, apiToken: TokenProvider): FlightSt
     clock: deps.clock,
   });
 }
+export * from './envelope.js';
+export * from './type-filter.js';

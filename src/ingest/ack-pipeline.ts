@@ -14,9 +14,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobEntry, JobSink } from '../delivery/job.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
+import type { JobEntry, JobSink } from '../delivery/index.js';
+import type { Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from './job-builder.js';
 
 export interface PipelineItem {

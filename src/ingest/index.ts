@@ -1,8 +1,8 @@
 /** Public surface of the ingest module: MQTT → Redis with PUBACK after the write, one leader. */
-import type { AppDeps, Part } from '../app.js';
-import type { IngestStatus } from '../admin/status.js';
-import type { CredentialSource } from '../auth/types.js';
-import type { JobSink } from '../delivery/job.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { IngestStatus } from '../admin/index.js';
+import type { CredentialSource } from '../auth/index.js';
+import type { JobSink } from '../delivery/index.js';
 import { MqttIngest } from './mqtt-ingest.js';
 
 export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './mqtt-ingest.js';

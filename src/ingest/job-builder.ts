@@ -6,12 +6,12 @@
  * dead-letters it with the reason.
  */
 import type { Config } from '../config/index.js';
-import type { JobEntry, DeliveryJobData } from '../delivery/job.js';
-import { buildEnvelope, parsePayload, type EnvelopeOptions, type ParsedPayload } from '../events/envelope.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import { Router } from '../routing/router.js';
-import { envelopeId, messageKeyFn, type MessageKeyFn } from '../routing/message-key.js';
+import type { JobEntry, DeliveryJobData } from '../delivery/index.js';
+import { buildEnvelope, parsePayload, type EnvelopeOptions, type ParsedPayload } from '../events/index.js';
+import type { Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import { Router } from '../routing/index.js';
+import { envelopeId, messageKeyFn, type MessageKeyFn } from '../routing/index.js';
 
 export interface ReceivedMessage {
   topic: string;

@@ -10,10 +10,10 @@
  * - Release on a clean stop (compare-and-del), so a restarted or standby replica takes over at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Redis } from '../redis.js';
+import type { Clock } from '../core/index.js';
+import type { Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Redis } from '../redis/index.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

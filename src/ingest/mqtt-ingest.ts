@@ -20,11 +20,11 @@ import {
   type IPublishPacket,
   type MqttClient,
 } from 'mqtt';
-import type { AppDeps, Part } from '../app.js';
-import type { IngestStatus } from '../admin/status.js';
-import type { BrokerCredentials, CredentialSource } from '../auth/types.js';
-import type { JobSink } from '../delivery/job.js';
-import type { Logger } from '../logger.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { IngestStatus } from '../admin/index.js';
+import type { BrokerCredentials, CredentialSource } from '../auth/index.js';
+import type { JobSink } from '../delivery/index.js';
+import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
 import { Backoff } from './backoff.js';
 import { JobBuilder, type ReceivedMessage } from './job-builder.js';

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IClientOptions } from 'mqtt';
-import type { BrokerCredentials } from '../auth/types.js';
+import type { BrokerCredentials } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 
 export interface BrokerTarget {

@@ -6,7 +6,7 @@
  * that Redis then holds: a crash cannot separate them (no duplicates) and a failed add records
  * nothing (no message skipped).
  */
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
   redis: Redis;

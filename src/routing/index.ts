@@ -8,3 +8,6 @@ export {
   type JobOptionsFn,
   type QueueJobWriterOptions,
 } from './job-writer.js';
+export * from './topic.js';
+export * from './router.js';
+export * from './message-key.js';

@@ -19,10 +19,10 @@ import {
   type DeliveryJobData,
   type JobEntry,
   type JobSink,
-} from '../delivery/job.js';
-import { batchJobOptions, batchesFor } from '../delivery/options.js';
-import type { Logger } from '../logger.js';
-import { inOneWrite, type Redis } from '../redis.js';
+} from '../delivery/index.js';
+import { batchJobOptions, batchesFor } from '../delivery/index.js';
+import type { Logger } from '../core/index.js';
+import { inOneWrite, type Redis } from '../redis/index.js';
 import { DedupMemory, type StoredJob } from './dedup.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;

@@ -8,7 +8,7 @@
  * a valid BullMQ job id (no ':').
  */
 import { createHash } from 'node:crypto';
-import type { ParsedPayload } from '../events/envelope.js';
+import type { ParsedPayload } from '../events/index.js';
 import { valueAtPath } from './where.js';
 
 export type MessageKeyFn = (topic: string, payload: Uint8Array, parsed: ParsedPayload | undefined) => string;

@@ -4,8 +4,8 @@
  * compiled once; route() runs per message on the hot path.
  */
 import type { WebhookConfig } from '../config/index.js';
-import type { EventEnvelope, ParsedPayload } from '../events/envelope.js';
-import { eventTypeAllowed } from '../events/type-filter.js';
+import type { EventEnvelope, ParsedPayload } from '../events/index.js';
+import { eventTypeAllowed } from '../events/index.js';
 import { topicMatches } from './topic.js';
 import { compileWhere, whereHolds, type WhereCondition } from './where.js';
 

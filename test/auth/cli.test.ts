@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { credentialKey } from '../../src/auth/index.js';
-import { connectRedis } from '../../src/redis.js';
+import { connectRedis } from '../../src/redis/connection.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
 import { cleanRedis } from './harness.js';

@@ -1,8 +1,8 @@
 /** Shared setup of the auth tests: the Lufthansa API simulator, a Redis prefix, a controllable clock. */
 import type { TestContext } from 'node:test';
-import { connectRedis, type Redis } from '../../src/redis.js';
-import { Metrics } from '../../src/admin/metrics.js';
-import { SecretRegistry } from '../../src/logger.js';
+import { connectRedis, type Redis } from '../../src/redis/connection.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { SecretRegistry } from '../../src/core/logger.js';
 import type { LufthansaSourceConfig } from '../../src/config/index.js';
 import {
   LufthansaApiToken,

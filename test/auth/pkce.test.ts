@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import Provider from 'oidc-provider';
-import { Metrics } from '../../src/admin/metrics.js';
-import { connectRedis } from '../../src/redis.js';
-import { SecretRegistry } from '../../src/logger.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { connectRedis } from '../../src/redis/connection.js';
+import { SecretRegistry } from '../../src/core/logger.js';
 import type { PkceProviderConfig } from '../../src/config/index.js';
 import {
   LoginRequiredError,

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createDeps, type AppDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
+import { Metrics } from '../../src/core/metrics.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import {
   DeadLetters,
@@ -20,7 +20,7 @@ import {
 } from '../../src/delivery/index.js';
 import type { TokenProvider } from '../../src/auth/types.js';
 import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
-import { deleteByPrefix } from '../../src/redis.js';
+import { deleteByPrefix } from '../../src/redis/connection.js';
 import { SHARED_REDIS_URL } from '../helpers/servers.js';
 
 export function newSecret(): string {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config/index.js';
 import { createDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
+import { Metrics } from '../../src/core/metrics.js';
 import { createDelivery, jobOptionsFor, queueName } from '../../src/delivery/index.js';
 import { createEnricher } from '../../src/events/index.js';
 import { QueueJobWriter, Router } from '../../src/routing/index.js';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDeps, type AppDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
+import { Metrics } from '../../src/core/metrics.js';
 import { createAuth } from '../../src/auth/index.js';
 import type { BrokerCredentials, CredentialSource, RenewReason } from '../../src/auth/types.js';
 import type { Config } from '../../src/config/index.js';

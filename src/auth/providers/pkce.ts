@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import type { PkceProviderConfig } from '../../config/index.js';
-import type { Redis } from '../../redis.js';
+import type { Redis } from '../../redis/index.js';
 import { AuthError, LoginRequiredError, errorMessage } from '../errors.js';
 import type { FetchLike } from '../http.js';
 import { resolveOAuthServer, type OAuthServer } from '../oauth-server.js';

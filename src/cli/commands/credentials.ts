@@ -3,9 +3,9 @@
  * never the JWT). `credentials renew`: asks the Certificate Manager for new ones now.
  */
 import type { Config } from '../../config/index.js';
-import type { Logger, SecretRegistry } from '../../logger.js';
-import type { Redis } from '../../redis.js';
-import { systemClock } from '../../clock.js';
+import type { Logger, SecretRegistry } from '../../core/index.js';
+import type { Redis } from '../../redis/index.js';
+import { systemClock } from '../../core/index.js';
 import { LufthansaApiToken, LufthansaCredentials, type BrokerCredentials } from '../../auth/index.js';
 import {
   CliError,

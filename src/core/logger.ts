@@ -5,7 +5,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogConfig } from './config/index.js';
+import type { LogConfig } from '../config/index.js';
 
 export type { Logger } from 'pino';
 

@@ -1,0 +1,5 @@
+/** Ground floor: contracts and services every folder may use. Imports nothing else of src/ at runtime. */
+export * from './part.js';
+export * from './clock.js';
+export * from './logger.js';
+export * from './metrics.js';

@@ -1,0 +1,2 @@
+/** Ground floor: Redis connections, key names, lock and Lua scripts. */
+export * from './connection.js';
