@@ -6,10 +6,10 @@
 import type { AppDeps, Part } from './core/index.js';
 import { AdminServer, type StatusSources } from './admin/index.js';
 import { createAuth } from './auth/index.js';
-import { createDelivery, jobOptionsFor } from './delivery/index.js';
+import { createDelivery } from './delivery/index.js';
 import { createEnricher } from './events/index.js';
 import { createIngest } from './ingest/index.js';
-import { QueueJobWriter } from './routing/index.js';
+import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;

@@ -3,7 +3,7 @@
  * every replica and surviving restarts (every new answer is a new clientID and so a new broker
  * session, so the bridge asks only when renewal is due).
  */
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 import type { BrokerCredentials } from './types.js';
 
 interface StoredCredentials {
@@ -22,7 +22,7 @@ export interface KeptCredentials {
 }
 
 export function credentialKey(prefix: string, requestedClientId: string): string {
-  return `${prefix}:credentials:lufthansa:${requestedClientId}`;
+  return new RedisKeys(prefix).lufthansaCredentials(requestedClientId);
 }
 
 export class CredentialStore {

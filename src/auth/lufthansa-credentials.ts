@@ -10,7 +10,7 @@ import type { LufthansaSourceConfig } from '../config/index.js';
 import type { Logger, SecretRegistry } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { Clock } from '../core/index.js';
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 import type { CredentialStatus } from '../admin/index.js';
 import type { BrokerCredentials, CredentialSource, RenewReason, TokenProvider } from './types.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, withRetry, type BackoffOptions } from './backoff.js';
@@ -77,7 +77,11 @@ export class LufthansaCredentials implements CredentialSource {
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'credentials' });
     this.#store = new CredentialStore(deps.redis, credentialKey(deps.prefix, deps.source.clientId));
-    this.#lock = new RedisLock(deps.redis, `${this.#store.key}:renew-lock`, deps.lockTtl ?? 120_000);
+    this.#lock = new RedisLock(
+      deps.redis,
+      new RedisKeys(deps.prefix).lufthansaCredentialsRenewLock(deps.source.clientId),
+      deps.lockTtl ?? 120_000,
+    );
     this.#retry = deps.retry ?? DEFAULT_BACKOFF;
     this.#fetch = deps.fetch ?? defaultFetch;
   }

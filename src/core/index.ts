@@ -3,3 +3,4 @@ export * from './part.js';
 export * from './clock.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './json-path.js';

@@ -5,7 +5,7 @@
  * delivered ones are checkpointed every 50 ms so such a re-run skips them.
  */
 import type { Job } from 'bullmq';
-import type { BatchItem, BatchJobData } from './job.js';
+import type { BatchItem, BatchJobData } from '../queue/index.js';
 import type { Handoff, WebhookProcessor } from './processor.js';
 import type { Slots } from './slots.js';
 import type { Logger } from '../core/index.js';

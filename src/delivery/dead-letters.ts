@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Redis } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
 import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/index.js';
-import { queueName } from './job.js';
+import { openWebhookQueue } from '../queue/index.js';
 import type { StoredJobData } from './failure.js';
 
 export interface DeadLettersOptions {
@@ -29,10 +29,7 @@ export class DeadLetters implements DeadLetterAdmin {
   #queue(id: string): Queue<StoredJobData> {
     let queue = this.#queues.get(id);
     if (!queue) {
-      queue = new Queue<StoredJobData>(queueName(id), {
-        connection: this.#o.redis,
-        prefix: this.#o.config.redis.prefix,
-      });
+      queue = openWebhookQueue<StoredJobData>(this.#o.redis, this.#o.config.redis.prefix, id);
       this.#queues.set(id, queue);
     }
     return queue;

@@ -5,7 +5,7 @@
  * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
  * cannot both take the probe or lose a failure count.
  */
-import { LuaScript, type Redis } from '../redis/index.js';
+import { LuaScript, type Redis, RedisKeys } from '../redis/index.js';
 import type { BreakerConfig } from '../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -93,8 +93,9 @@ export class EndpointState {
     prefix: string,
     readonly webhookId: string,
   ) {
-    this.#breakerKey = `${prefix}:delivery:${webhookId}:breaker`;
-    this.#disabledKey = `${prefix}:delivery:${webhookId}:disabled`;
+    const keys = new RedisKeys(prefix);
+    this.#breakerKey = keys.breaker(webhookId);
+    this.#disabledKey = keys.disabled(webhookId);
   }
 
   /**

@@ -2,13 +2,12 @@
 import type { AppDeps, Part } from '../core/index.js';
 import type { DeadLetterAdmin, WebhookAdmin } from '../admin/index.js';
 import type { TokenProvider } from '../auth/index.js';
-import type { Enricher } from './job.js';
+import type { Enricher } from '../queue/index.js';
 import { DeliveryWorkers } from './workers.js';
 import { Webhooks } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
 
-export * from './job.js';
-export { jobOptionsFor, batchJobOptions, batchesFor, retryDelay, BACKOFF_TYPE } from './options.js';
+export { retryDelay } from './retry-delay.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
 export { Webhooks, type WebhooksOptions } from './webhooks.js';
 export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
@@ -46,4 +45,3 @@ export function createDelivery(
   };
   return { part, webhooks, deadLetters };
 }
-export * from './options.js';

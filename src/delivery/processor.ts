@@ -10,12 +10,12 @@ import type { Logger, SecretRegistry } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
 import type { EventEnvelope } from '../events/index.js';
-import { DeferDelivery, type Enricher } from './job.js';
+import { DeferDelivery, type Enricher } from '../queue/index.js';
 import type { EndpointState, Gate, Transition } from './endpoint-state.js';
 import { NetworkError, type HttpClients, type HttpResponse } from './http.js';
 import { classifyStatus, type Verdict } from './outcome.js';
 import { buildBody, buildHeaders, type RequestBody } from './request.js';
-import { retryDelay } from './options.js';
+import { retryDelay } from './retry-delay.js';
 import type { Slots } from './slots.js';
 import {
   DeadLetterError,

@@ -1,7 +1,7 @@
 /** Builds the bytes and headers of one delivery request (body per webhook, signatures, auth). */
 import type { WebhookConfig } from '../config/index.js';
 import type { EventEnvelope } from '../events/index.js';
-import type { DeliveryJobData } from './job.js';
+import type { DeliveryJobData } from '../queue/index.js';
 import { signatureHeaders } from './signing.js';
 
 export interface RequestBody {

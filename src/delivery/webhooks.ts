@@ -5,7 +5,7 @@ import type { Redis } from '../redis/index.js';
 import type { Metrics } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { WebhookAdmin, WebhookState } from '../admin/index.js';
-import { queueName } from './job.js';
+import { openWebhookQueue } from '../queue/index.js';
 import { EndpointState } from './endpoint-state.js';
 import { queueCounts, refreshJobGauges } from './gauges.js';
 
@@ -37,7 +37,7 @@ export class Webhooks implements WebhookAdmin {
   #queue(id: string): Queue {
     let queue = this.#queues.get(id);
     if (!queue) {
-      queue = new Queue(queueName(id), { connection: this.#o.redis, prefix: this.#o.config.redis.prefix });
+      queue = openWebhookQueue(this.#o.redis, this.#o.config.redis.prefix, id);
       this.#queues.set(id, queue);
     }
     return queue;

@@ -9,8 +9,15 @@ import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
 import type { Redis } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
-import { isBatch, queueName, type BatchJobData, type Enricher } from './job.js';
-import { jobOptionsFor, retryDelay } from './options.js';
+import {
+  isBatch,
+  jobOptionsFor,
+  openWebhookQueue,
+  queueName,
+  type BatchJobData,
+  type Enricher,
+} from '../queue/index.js';
+import { retryDelay } from './retry-delay.js';
 import { BatchRunner } from './batch.js';
 import { Slots } from './slots.js';
 import { EndpointState } from './endpoint-state.js';
@@ -101,10 +108,7 @@ export class DeliveryWorkers implements Part {
         );
       }
 
-      const queue = new Queue<QueuedData>(queueName(webhook.id), {
-        connection: this.#deps.redis,
-        prefix: config.redis.prefix,
-      });
+      const queue = openWebhookQueue<QueuedData>(this.#deps.redis, config.redis.prefix, webhook.id);
       const slots = new Slots(webhook.concurrency);
       const processor = new WebhookProcessor({
         webhook,

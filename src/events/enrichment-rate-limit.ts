@@ -4,7 +4,7 @@
  * spend a point of the scarcer hourly budget.
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 
 export interface RateLimitOptions {
   redis: Redis;
@@ -20,16 +20,17 @@ export class EnrichmentRateLimit {
   readonly #perHour: RateLimiterRedis;
 
   constructor(options: RateLimitOptions) {
+    const keys = new RedisKeys(options.prefix);
     const base = { storeClient: options.redis, rejectIfRedisNotReady: true };
     this.#perSecond = new RateLimiterRedis({
       ...base,
-      keyPrefix: `${options.prefix}:enrich:rate:s`,
+      keyPrefix: keys.enrichRate('s'),
       points: options.perSecond,
       duration: 1,
     });
     this.#perHour = new RateLimiterRedis({
       ...base,
-      keyPrefix: `${options.prefix}:enrich:rate:h`,
+      keyPrefix: keys.enrichRate('h'),
       points: options.perHour,
       duration: 3600,
     });

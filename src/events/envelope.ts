@@ -4,30 +4,9 @@
  */
 import type { EventTypeRule } from '../config/index.js';
 import { topicMatches } from '../routing/index.js';
+import type { EventEnvelope, FlightRef, ParsedPayload } from '../queue/index.js';
 
-export interface FlightRef {
-  carrier: string;
-  flightNumber: string;
-  date: string;
-}
-
-export interface EventEnvelope {
-  /** Stable per message: the Standard Webhooks `webhook-id`, the same on every retry. */
-  id: string;
-  type: string;
-  topic: string;
-  receivedAt: string;
-  occurredAt?: string;
-  flight?: FlightRef;
-  /** FLUP action code, kept for flight.updated (unknown codes) and for filtering. */
-  code?: string;
-  /** The notification as received: parsed JSON, or base64 text when it was not JSON/UTF-8. */
-  data: unknown;
-  dataEncoding: 'json' | 'base64';
-  flightStatus?: unknown[];
-  flightStatusFetchedAt?: string;
-  flightStatusError?: string;
-}
+export type { EventEnvelope, FlightRef, ParsedPayload } from '../queue/index.js';
 
 /** FLUP action code → event type (LUFTHANSA-NOTES.md §3). */
 export const FLIGHT_EVENT_TYPES: Readonly<Record<string, string>> = {
@@ -57,14 +36,6 @@ export function parseFlightTopic(topic: string): FlightRef | undefined {
   if (!match) return undefined;
   const [, carrier, , number, date] = match;
   return { carrier: carrier!, flightNumber: number!, date: date! };
-}
-
-export interface ParsedPayload {
-  /** The parsed JSON, or undefined when the payload is not JSON / not UTF-8. */
-  json: unknown;
-  isJson: boolean;
-  /** Why the payload was not read as JSON, when it was JSON but cannot be processed as such. */
-  error?: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -8,7 +8,7 @@
  *   `<prefix>:enrich:probe` may call, so a recovering API sees one call, not one per flight.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 
 export type CachedAnswer = { flights: unknown[]; fetchedAt: string } | { error: string; fetchedAt: string };
 
@@ -28,26 +28,26 @@ const PROBATION_MS = 3_600_000;
 
 export class FlightStatusStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: RedisKeys;
   readonly #owner = randomBytes(8).toString('hex');
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
-    this.#prefix = `${prefix}:enrich`;
+    this.#keys = new RedisKeys(prefix);
   }
 
   async getAnswer(url: string): Promise<CachedAnswer | undefined> {
-    const raw = await this.#redis.get(`${this.#prefix}:fs:${url}`);
+    const raw = await this.#redis.get(this.#keys.enrichAnswer(url));
     return raw === null ? undefined : (JSON.parse(raw) as CachedAnswer);
   }
 
   async putAnswer(url: string, answer: CachedAnswer, ttlMs: number): Promise<void> {
-    await this.#redis.set(`${this.#prefix}:fs:${url}`, JSON.stringify(answer), 'PX', Math.max(1, ttlMs));
+    await this.#redis.set(this.#keys.enrichAnswer(url), JSON.stringify(answer), 'PX', Math.max(1, ttlMs));
   }
 
   /** The fault on this URL or on the whole API, whichever lasts longer. */
   async getFault(url: string): Promise<Fault | undefined> {
-    const keys = [`${this.#prefix}:fault:${url}`, `${this.#prefix}:fault:${GLOBAL}`];
+    const keys = [this.#keys.enrichFault(url), this.#keys.enrichFault(GLOBAL)];
     const results = await this.#redis
       .multi()
       .get(keys[0]!)
@@ -66,35 +66,33 @@ export class FlightStatusStore {
 
   /** scope GLOBAL also starts the probation (kept far longer than the fault; ended by a success). */
   async putFault(scope: string, reason: string, ttlMs: number): Promise<void> {
-    const pipeline = this.#redis
-      .multi()
-      .set(`${this.#prefix}:fault:${scope}`, reason, 'PX', Math.max(1, ttlMs));
-    if (scope === GLOBAL) pipeline.set(`${this.#prefix}:probation`, reason, 'PX', PROBATION_MS);
+    const pipeline = this.#redis.multi().set(this.#keys.enrichFault(scope), reason, 'PX', Math.max(1, ttlMs));
+    if (scope === GLOBAL) pipeline.set(this.#keys.enrichProbation(), reason, 'PX', PROBATION_MS);
     await pipeline.exec();
   }
 
   /** The reason of the API-wide fault still on probation, if any. */
   async probation(): Promise<string | undefined> {
-    return (await this.#redis.get(`${this.#prefix}:probation`)) ?? undefined;
+    return (await this.#redis.get(this.#keys.enrichProbation())) ?? undefined;
   }
 
   async endProbation(): Promise<void> {
-    await this.#redis.del(`${this.#prefix}:probation`);
+    await this.#redis.del(this.#keys.enrichProbation());
   }
 
   async takeProbe(ttlMs: number): Promise<boolean> {
-    return (await this.#redis.set(`${this.#prefix}:probe`, this.#owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.#redis.set(this.#keys.enrichProbe(), this.#owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async releaseProbe(): Promise<void> {
-    await this.#redis.eval(UNLOCK, 1, `${this.#prefix}:probe`, this.#owner);
+    await this.#redis.eval(UNLOCK, 1, this.#keys.enrichProbe(), this.#owner);
   }
 
   async lock(url: string, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.set(`${this.#prefix}:lock:${url}`, this.#owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.#redis.set(this.#keys.enrichLock(url), this.#owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async unlock(url: string): Promise<void> {
-    await this.#redis.eval(UNLOCK, 1, `${this.#prefix}:lock:${url}`, this.#owner);
+    await this.#redis.eval(UNLOCK, 1, this.#keys.enrichLock(url), this.#owner);
   }
 }

@@ -11,14 +11,13 @@ import type { Metrics } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
 import type { Clock } from '../core/index.js';
 import type { EnrichmentConfig, WebhookConfig } from '../config/index.js';
-import { DeferDelivery, type Enricher } from '../delivery/index.js';
 import type { Logger } from '../core/index.js';
 import type { Redis } from '../redis/index.js';
 import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
-import type { EventEnvelope } from './envelope.js';
 import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';
 import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-store.js';
 import { relatedLink } from './related-link.js';
+import { DeferDelivery, type Enricher, type EventEnvelope } from '../queue/index.js';
 
 export interface FlightStatusEnricherOptions {
   enrichment: EnrichmentConfig;

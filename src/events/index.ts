@@ -15,7 +15,6 @@ export {
   type FlightRef,
   type ParsedPayload,
 } from './envelope.js';
-export { eventTypeMatches, eventTypeAllowed } from './type-filter.js';
 export { relatedLink } from './related-link.js';
 export { FlightStatusEnricher, type FlightStatusEnricherOptions } from './flight-status.js';
 
@@ -33,4 +32,3 @@ export function createEnricher(deps: AppDeps, apiToken: TokenProvider): FlightSt
   });
 }
 export * from './envelope.js';
-export * from './type-filter.js';

@@ -14,10 +14,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobEntry, JobSink } from '../delivery/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from './job-builder.js';
+import { type JobEntry, type JobSink } from '../queue/index.js';
 
 export interface PipelineItem {
   message: ReceivedMessage;

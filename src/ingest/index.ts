@@ -2,8 +2,8 @@
 import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
 import type { CredentialSource } from '../auth/index.js';
-import type { JobSink } from '../delivery/index.js';
 import { MqttIngest } from './mqtt-ingest.js';
+import { type JobSink } from '../queue/index.js';
 
 export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './mqtt-ingest.js';
 export { LeaderLock, leaderLockKey, type LeaderLockOptions } from './leader-lock.js';

@@ -6,12 +6,18 @@
  * dead-letters it with the reason.
  */
 import type { Config } from '../config/index.js';
-import type { JobEntry, DeliveryJobData } from '../delivery/index.js';
-import { buildEnvelope, parsePayload, type EnvelopeOptions, type ParsedPayload } from '../events/index.js';
+import { buildEnvelope, parsePayload, type EnvelopeOptions } from '../events/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import { Router } from '../routing/index.js';
-import { envelopeId, messageKeyFn, type MessageKeyFn } from '../routing/index.js';
+import {
+  type JobEntry,
+  type DeliveryJobData,
+  type ParsedPayload,
+  envelopeId,
+  messageKeyFn,
+  type MessageKeyFn,
+} from '../queue/index.js';
 
 export interface ReceivedMessage {
   topic: string;

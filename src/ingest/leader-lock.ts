@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -31,7 +31,7 @@ export interface LeaderLockOptions {
 }
 
 export function leaderLockKey(prefix: string): string {
-  return `${prefix}:ingest:leader`;
+  return new RedisKeys(prefix).ingestLeader();
 }
 
 export class LeaderLock {

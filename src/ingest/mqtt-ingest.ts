@@ -23,13 +23,13 @@ import {
 import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
 import type { BrokerCredentials, CredentialSource } from '../auth/index.js';
-import type { JobSink } from '../delivery/index.js';
 import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
 import { Backoff } from './backoff.js';
 import { JobBuilder, type ReceivedMessage } from './job-builder.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
 import { brokerTarget } from './mqtt-options.js';
+import { type JobSink } from '../queue/index.js';
 
 /** Passed to mqtt.js's handleMessage callback: "no PUBACK now, ingest sends it after Redis". */
 const ACK_LATER = Object.freeze(new Error('PUBACK deferred until the jobs are stored'));

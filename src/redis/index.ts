@@ -1,2 +1,3 @@
 /** Ground floor: Redis connections, key names, lock and Lua scripts. */
 export * from './connection.js';
+export * from './keys.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Metrics } from '../../src/core/metrics.js';
-import type { JobEntry, JobSink } from '../../src/delivery/job.js';
+import type { JobEntry, JobSink } from '../../src/queue/job.js';
 import { AckPipeline } from '../../src/ingest/ack-pipeline.js';
 import { JobBuilder, type ReceivedMessage } from '../../src/ingest/job-builder.js';
 import { waitFor } from '../helpers/servers.js';

@@ -2,7 +2,7 @@
  * The contract between ingest/routing (producers) and delivery (consumers): what a job holds and
  * how jobs are written. One BullMQ queue per webhook, named `wh.<webhookId>` under redis.prefix.
  */
-import type { EventEnvelope } from '../events/index.js';
+import type { EventEnvelope } from './envelope.js';
 
 export interface DeliveryJobData {
   event: EventEnvelope;
@@ -43,10 +43,6 @@ export function isBatch(data: DeliveryJobData | BatchJobData): data is BatchJobD
 /** Ingest writes through this; resolving means Redis has every job of the batch. */
 export interface JobSink {
   addBulk(entries: JobEntry[]): Promise<void>;
-}
-
-export function queueName(webhookId: string): string {
-  return `wh.${webhookId}`;
 }
 
 /**

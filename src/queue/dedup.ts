@@ -6,7 +6,7 @@
  * that Redis then holds: a crash cannot separate them (no duplicates) and a failed add records
  * nothing (no message skipped).
  */
-import type { Redis } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
   redis: Redis;
@@ -93,7 +93,7 @@ export class DedupMemory {
   }
 
   #key(webhookId: string): string {
-    return `${this.#o.prefix}:dedup:${webhookId}`;
+    return new RedisKeys(this.#o.prefix).dedup(webhookId);
   }
 }
 

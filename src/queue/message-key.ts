@@ -8,8 +8,8 @@
  * a valid BullMQ job id (no ':').
  */
 import { createHash } from 'node:crypto';
-import type { ParsedPayload } from '../events/index.js';
-import { valueAtPath } from './where.js';
+import type { ParsedPayload } from './envelope.js';
+import { valueAtPath } from '../core/index.js';
 
 export type MessageKeyFn = (topic: string, payload: Uint8Array, parsed: ParsedPayload | undefined) => string;
 

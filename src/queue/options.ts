@@ -3,7 +3,7 @@
  * the worker computes for it. Ingest's writer and the workers share these so both agree.
  */
 import type { JobsOptions } from 'bullmq';
-import type { Config, RetryConfig, WebhookConfig } from '../config/index.js';
+import type { Config, WebhookConfig } from '../config/index.js';
 
 /** Names the worker's custom backoff strategy (see retryDelay). */
 export const BACKOFF_TYPE = 'flup-webhook';
@@ -39,22 +39,4 @@ export function batchJobOptions(config: Config): JobsOptions {
 /** Whether ingest may write this webhook's messages as batch jobs (a rate limit counts jobs). */
 export function batchesFor(webhook: WebhookConfig): boolean {
   return webhook.batchSize > 1 && webhook.rateLimit === null;
-}
-
-/**
- * Delay before the next attempt after `failures` failed attempts (1 = the first failed).
- * Retry-After wins when given, capped at maxDelay; else the explicit schedule; else exponential
- * backoff with full jitter (a random delay between 0 and the capped exponential).
- */
-export function retryDelay(
-  retry: RetryConfig,
-  failures: number,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
-  if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), retry.maxDelay);
-  const n = Math.max(1, failures);
-  if (retry.schedule.length > 0) return retry.schedule[Math.min(n, retry.schedule.length) - 1]!;
-  const ceiling = Math.min(retry.maxDelay, retry.initialDelay * retry.factor ** (n - 1));
-  return Math.round(random() * ceiling);
 }

@@ -13,16 +13,16 @@ import type { Config, WebhookConfig } from '../config/index.js';
 import {
   BATCH_JOB_NAME,
   isBatch,
-  queueName,
   type BatchItem,
   type BatchJobData,
   type DeliveryJobData,
   type JobEntry,
   type JobSink,
-} from '../delivery/index.js';
-import { batchJobOptions, batchesFor } from '../delivery/index.js';
+} from './job.js';
+import { batchJobOptions, batchesFor } from './options.js';
 import type { Logger } from '../core/index.js';
 import { inOneWrite, type Redis } from '../redis/index.js';
+import { openWebhookQueue } from './queues.js';
 import { DedupMemory, type StoredJob } from './dedup.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
@@ -71,10 +71,11 @@ export class QueueJobWriter implements JobSink {
     const log = (this.#log = options.logger.child({ module: 'job-writer' }));
     this.#redis = options.redis;
     for (const webhook of config.webhooks) {
-      const queue = new Queue<DeliveryJobData | BatchJobData>(queueName(webhook.id), {
-        connection: options.redis,
-        prefix: config.redis.prefix,
-      });
+      const queue = openWebhookQueue<DeliveryJobData | BatchJobData>(
+        options.redis,
+        config.redis.prefix,
+        webhook.id,
+      );
       // Connection errors surface as rejected writes; ingest reports those.
       queue.on('error', (err) => log.debug({ err, webhook: webhook.id }, 'queue error'));
       this.#targets.set(webhook.id, { webhook, queue, options: jobOptions(webhook) });
