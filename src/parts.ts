@@ -5,11 +5,11 @@
  */
 import type { AppDeps, Part } from './core/index.js';
 import { AdminServer, type StatusSources } from './admin/index.js';
-import { createAuth } from './auth/index.js';
 import { createDelivery } from './delivery/index.js';
-import { createEnricher } from './events/index.js';
+import { createEnricher } from './sources/index.js';
 import { createIngest } from './ingest/index.js';
 import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
+import { createAuth } from './sources/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;
@@ -61,7 +61,7 @@ export function buildParts(deps: AppDeps): Part[] {
         await sink.close();
       },
     });
-  } else if (config.source.kind === 'lufthansa') {
+  } else if (auth.source.sharedCredentials) {
     sources.credentials = auth.credentials;
   }
 

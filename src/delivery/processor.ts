@@ -9,7 +9,6 @@ import type { Metrics } from '../core/index.js';
 import type { Logger, SecretRegistry } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
-import type { EventEnvelope } from '../events/index.js';
 import { DeferDelivery, type Enricher } from '../queue/index.js';
 import type { EndpointState, Gate, Transition } from './endpoint-state.js';
 import { NetworkError, type HttpClients, type HttpResponse } from './http.js';
@@ -23,6 +22,7 @@ import {
   type DeliveryFailure,
   type StoredJobData,
 } from './failure.js';
+import { type EventEnvelope } from '../queue/index.js';
 
 /** A disabled endpoint's worker looks again this often (so `enable` takes effect soon). */
 export const DISABLED_RECHECK_MS = 5000;

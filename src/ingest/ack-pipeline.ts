@@ -16,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
-import type { ReceivedMessage } from './job-builder.js';
+import type { ReceivedMessage } from '../routing/index.js';
 import { type JobEntry, type JobSink } from '../queue/index.js';
 
 export interface PipelineItem {

@@ -22,14 +22,14 @@ import {
 } from 'mqtt';
 import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
-import type { BrokerCredentials, CredentialSource } from '../auth/index.js';
 import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
 import { Backoff } from './backoff.js';
-import { JobBuilder, type ReceivedMessage } from './job-builder.js';
+import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
-import { brokerTarget } from './mqtt-options.js';
+import { brokerTarget, subscriptionFor } from '../sources/index.js';
 import { type JobSink } from '../queue/index.js';
+import { type BrokerCredentials, type CredentialSource } from '../sources/index.js';
 
 /** Passed to mqtt.js's handleMessage callback: "no PUBACK now, ingest sends it after Redis". */
 const ACK_LATER = Object.freeze(new Error('PUBACK deferred until the jobs are stored'));
@@ -119,11 +119,10 @@ export class MqttIngest implements Part {
     this.#log = deps.logger.child({ module: 'ingest' });
     this.#builder = new JobBuilder(deps.config, deps.metrics, this.#log);
     this.#backoff = new Backoff({ cap: deps.config.ingest.reconnectMaxDelay, random: options.random });
-    const { source } = deps.config;
-    this.#received = deps.metrics.messagesReceived.labels({ source: source.kind });
-    const settings = source.kind === 'lufthansa' ? source.lufthansa : source.mqtt;
-    this.#topics = settings.topics;
-    this.#qos = settings.qos;
+    const subscription = subscriptionFor(deps.config);
+    this.#received = deps.metrics.messagesReceived.labels({ source: subscription.kind });
+    this.#topics = subscription.topics;
+    this.#qos = subscription.qos;
   }
 
   async start(): Promise<void> {

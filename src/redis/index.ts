@@ -1,3 +1,4 @@
 /** Ground floor: Redis connections, key names, lock and Lua scripts. */
 export * from './connection.js';
 export * from './keys.js';
+export * from './lock.js';

@@ -5,3 +5,11 @@ export * from './topic.js';
 export * from './router.js';
 export * from './where.js';
 export { eventTypeMatches, eventTypeAllowed } from './type-filter.js';
+export * from './job-builder.js';
+export {
+  buildEnvelope,
+  parsePayload,
+  MAX_JSON_DEPTH,
+  type EnvelopeInput,
+  type EnvelopeOptions,
+} from './envelope.js';

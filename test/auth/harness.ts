@@ -4,14 +4,14 @@ import { connectRedis, type Redis } from '../../src/redis/connection.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { SecretRegistry } from '../../src/core/logger.js';
 import type { LufthansaSourceConfig } from '../../src/config/index.js';
+import { LufthansaApiSim, type LufthansaApiSimOptions } from '../../src/sim/index.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
+import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
 import {
   LufthansaApiToken,
   LufthansaCredentials,
   type LufthansaCredentialsDeps,
-} from '../../src/auth/index.js';
-import { LufthansaApiSim, type LufthansaApiSimOptions } from '../../src/sim/index.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+} from '../../src/sources/index.js';
 
 export class TestClock {
   constructor(public time = Date.UTC(2026, 10, 23, 10, 0, 0)) {}

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createDeps } from '../../src/app.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { createDelivery } from '../../src/delivery/index.js';
-import { createEnricher } from '../../src/events/index.js';
+import { createEnricher } from '../../src/sources/lufthansa/index.js';
 import { Router } from '../../src/routing/index.js';
 import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { captureLogger } from '../helpers/logger.js';

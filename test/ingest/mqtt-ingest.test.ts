@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { connectAsync } from 'mqtt';
-import { StaticMqttCredentials } from '../../src/auth/index.js';
 import type { Config } from '../../src/config/index.js';
 import { createIngest } from '../../src/ingest/index.js';
 import { FlightUpdatePublisher } from '../../src/sim/publisher.js';
@@ -17,6 +16,7 @@ import {
 } from '../helpers/servers.js';
 import { configFrom, deleteKeys, hook, jobIds, testDeps } from './support.js';
 import { queueName, QueueJobWriter, isBatch } from '../../src/queue/index.js';
+import { StaticMqttCredentials } from '../../src/sources/index.js';
 
 async function counter(metric: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
   return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Metrics } from '../../src/core/metrics.js';
 import type { JobEntry, JobSink } from '../../src/queue/job.js';
 import { AckPipeline } from '../../src/ingest/ack-pipeline.js';
-import { JobBuilder, type ReceivedMessage } from '../../src/ingest/job-builder.js';
+import { JobBuilder, type ReceivedMessage } from '../../src/routing/job-builder.js';
 import { waitFor } from '../helpers/servers.js';
 import { configFrom, hook, silentLogger } from './support.js';
 

@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StaticMqttCredentials } from '../../src/auth/index.js';
 import { createIngest } from '../../src/ingest/index.js';
 import { FlightUpdatePublisher } from '../../src/sim/publisher.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startMosquitto, startRedis, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { configFrom, hook, jobIds, testDeps } from './support.js';
 import { QueueJobWriter } from '../../src/queue/index.js';
+import { StaticMqttCredentials } from '../../src/sources/index.js';
 
 const value = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from '../../src/routing/router.js';
-import { buildEnvelope, parsePayload } from '../../src/events/envelope.js';
+import { buildEnvelope, parsePayload } from '../../src/routing/envelope.js';
 import { configFrom, hook } from '../ingest/support.js';
 import { messageKeyFn, envelopeId } from '../../src/queue/index.js';
 import { valueAtPath } from '../../src/core/index.js';

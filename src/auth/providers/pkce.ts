@@ -12,7 +12,7 @@ import { type Redis, RedisKeys } from '../../redis/index.js';
 import { AuthError, LoginRequiredError, errorMessage } from '../errors.js';
 import type { FetchLike } from '../http.js';
 import { resolveOAuthServer, type OAuthServer } from '../oauth-server.js';
-import { RedisLock } from '../redis-lock.js';
+import { RedisLock } from '../../redis/index.js';
 import { RefreshTokenStore, tokenKey, type StoredTokens } from '../refresh-store.js';
 import { CachedTokenProvider, refreshAt, type FetchedToken, type TokenCacheDeps } from '../token-cache.js';
 

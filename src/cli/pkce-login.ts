@@ -11,10 +11,10 @@ import type { PkceProviderConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Redis } from '../redis/index.js';
 import { systemClock, type Clock } from '../core/index.js';
-import { AuthError, errorMessage } from './errors.js';
-import type { FetchLike } from './http.js';
-import { resolveOAuthServer } from './oauth-server.js';
-import { RefreshTokenStore, tokenKey } from './refresh-store.js';
+import { AuthError, errorMessage } from '../auth/index.js';
+import type { FetchLike } from '../auth/index.js';
+import { resolveOAuthServer } from '../auth/index.js';
+import { RefreshTokenStore, tokenKey } from '../auth/index.js';
 
 export interface PkceLoginOptions {
   provider: PkceProviderConfig;

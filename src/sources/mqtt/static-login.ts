@@ -1,7 +1,7 @@
 /** A generic MQTT source: the configured username/password never change, so renew returns them. */
-import type { MqttSourceConfig } from '../config/index.js';
-import type { CredentialStatus } from '../admin/index.js';
-import type { BrokerCredentials, CredentialSource, RenewReason } from './types.js';
+import type { MqttSourceConfig } from '../../config/index.js';
+import type { CredentialStatus } from '../../admin/index.js';
+import type { BrokerCredentials, CredentialSource, RenewReason } from '../types.js';
 
 export class StaticMqttCredentials implements CredentialSource {
   readonly #credentials: BrokerCredentials;

@@ -3,8 +3,8 @@
  * every replica and surviving restarts (every new answer is a new clientID and so a new broker
  * session, so the bridge asks only when renewal is due).
  */
-import { type Redis, RedisKeys } from '../redis/index.js';
-import type { BrokerCredentials } from './types.js';
+import { type Redis, RedisKeys } from '../../redis/index.js';
+import type { BrokerCredentials } from '../types.js';
 
 interface StoredCredentials {
   clientId: string;

@@ -6,15 +6,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
-import type { LufthansaSourceConfig } from '../config/index.js';
-import type { Logger, SecretRegistry } from '../core/index.js';
-import type { Metrics } from '../core/index.js';
-import type { Clock } from '../core/index.js';
-import { type Redis, RedisKeys } from '../redis/index.js';
-import type { CredentialStatus } from '../admin/index.js';
-import type { BrokerCredentials, CredentialSource, RenewReason, TokenProvider } from './types.js';
-import { DEFAULT_BACKOFF, fullJitterDelay, withRetry, type BackoffOptions } from './backoff.js';
-import { AuthError, errorMessage } from './errors.js';
+import type { LufthansaSourceConfig } from '../../config/index.js';
+import type { Logger, SecretRegistry } from '../../core/index.js';
+import type { Metrics } from '../../core/index.js';
+import type { Clock } from '../../core/index.js';
+import { type Redis, RedisKeys } from '../../redis/index.js';
+import type { CredentialStatus } from '../../admin/index.js';
+import type { TokenProvider } from '../../auth/index.js';
+import { DEFAULT_BACKOFF, fullJitterDelay, withRetry, type BackoffOptions } from '../../auth/index.js';
+import { AuthError, errorMessage } from '../../auth/index.js';
 import {
   defaultFetch,
   displayUrl,
@@ -23,10 +23,11 @@ import {
   throwForStatus,
   type FetchLike,
   type HttpAnswer,
-} from './http.js';
-import { apiUrl } from './lufthansa-token.js';
+} from '../../auth/index.js';
+import { apiUrl } from './api-token.js';
 import { CredentialStore, credentialKey, type KeptCredentials } from './credential-store.js';
-import { RedisLock } from './redis-lock.js';
+import { RedisLock } from '../../redis/index.js';
+import type { BrokerCredentials, CredentialSource, RenewReason } from '../types.js';
 
 export interface LufthansaCredentialsDeps {
   source: LufthansaSourceConfig;

@@ -4,7 +4,7 @@
  * spend a point of the scarcer hourly budget.
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { type Redis, RedisKeys } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../../redis/index.js';
 
 export interface RateLimitOptions {
   redis: Redis;

@@ -4,7 +4,7 @@
  * use it, keep the error for the receivers, or wait and try again.
  */
 import { request, type Dispatcher } from 'undici';
-import type { TokenProvider } from '../auth/index.js';
+import type { TokenProvider } from '../../auth/index.js';
 
 /** Outcomes, also the `outcome` label of enrichment_calls_total. */
 export type FaultKind =

@@ -8,7 +8,7 @@
  *   `<prefix>:enrich:probe` may call, so a recovering API sees one call, not one per flight.
  */
 import { randomBytes } from 'node:crypto';
-import { type Redis, RedisKeys } from '../redis/index.js';
+import { type Redis, RedisKeys } from '../../redis/index.js';
 
 export type CachedAnswer = { flights: unknown[]; fetchedAt: string } | { error: string; fetchedAt: string };
 

@@ -3,14 +3,21 @@
  * (`POST {apiBase}/v1/oauth/token`, form fields client_id, client_secret, grant_type). The
  * Certificate Manager and the Flight Status enrichment both use it.
  */
-import type { LufthansaSourceConfig } from '../config/index.js';
-import type { Logger, SecretRegistry } from '../core/index.js';
-import type { Metrics } from '../core/index.js';
-import type { Clock } from '../core/index.js';
-import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from './backoff.js';
-import { AuthError } from './errors.js';
-import { defaultFetch, displayUrl, httpRequest, jsonObject, throwForStatus, type FetchLike } from './http.js';
-import { CachedTokenProvider, type FetchedToken } from './token-cache.js';
+import type { LufthansaSourceConfig } from '../../config/index.js';
+import type { Logger, SecretRegistry } from '../../core/index.js';
+import type { Metrics } from '../../core/index.js';
+import type { Clock } from '../../core/index.js';
+import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from '../../auth/index.js';
+import { AuthError } from '../../auth/index.js';
+import {
+  defaultFetch,
+  displayUrl,
+  httpRequest,
+  jsonObject,
+  throwForStatus,
+  type FetchLike,
+} from '../../auth/index.js';
+import { CachedTokenProvider, type FetchedToken } from '../../auth/index.js';
 
 export interface LufthansaApiTokenDeps {
   source: Pick<LufthansaSourceConfig, 'apiBase' | 'clientKey' | 'clientSecret'>;

@@ -7,17 +7,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import type { Metrics } from '../core/index.js';
-import type { TokenProvider } from '../auth/index.js';
-import type { Clock } from '../core/index.js';
-import type { EnrichmentConfig, WebhookConfig } from '../config/index.js';
-import type { Logger } from '../core/index.js';
-import type { Redis } from '../redis/index.js';
+import type { Metrics } from '../../core/index.js';
+import type { TokenProvider } from '../../auth/index.js';
+import type { Clock } from '../../core/index.js';
+import type { EnrichmentConfig, WebhookConfig } from '../../config/index.js';
+import type { Logger } from '../../core/index.js';
+import type { Redis } from '../../redis/index.js';
 import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
 import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';
 import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-store.js';
 import { relatedLink } from './related-link.js';
-import { DeferDelivery, type Enricher, type EventEnvelope } from '../queue/index.js';
+import { DeferDelivery, type Enricher, type EventEnvelope } from '../../queue/index.js';
 
 export interface FlightStatusEnricherOptions {
   enrichment: EnrichmentConfig;

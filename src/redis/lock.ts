@@ -3,7 +3,7 @@
  * compare-and-delete script) so that two replicas never renew the same credential together.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from '../redis/index.js';
+import type { Redis } from './connection.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 

@@ -6,10 +6,10 @@
  * dead-letters it with the reason.
  */
 import type { Config } from '../config/index.js';
-import { buildEnvelope, parsePayload, type EnvelopeOptions } from '../events/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
-import { Router } from '../routing/index.js';
+import { subscriptionFor } from '../sources/index.js';
+import { Router } from './router.js';
 import {
   type JobEntry,
   type DeliveryJobData,
@@ -18,6 +18,7 @@ import {
   messageKeyFn,
   type MessageKeyFn,
 } from '../queue/index.js';
+import { buildEnvelope, parsePayload, type EnvelopeOptions } from './envelope.js';
 
 export interface ReceivedMessage {
   topic: string;
@@ -44,7 +45,7 @@ export class JobBuilder {
     this.#router = new Router(config.webhooks);
     this.#key = messageKeyFn(config.ingest.dedupKey);
     this.#envelope = {
-      source: config.source.kind,
+      source: subscriptionFor(config).kind,
       typeRules: config.events.types,
       defaultType: config.events.defaultType,
     };
