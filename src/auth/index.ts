@@ -1,7 +1,7 @@
 /** Outbound auth: the token providers webhooks (and the Lufthansa API token) use, their cache and HTTP. */
 export type * from './types.js';
 export { AuthError, LoginRequiredError } from './errors.js';
-export { fullJitterDelay, withRetry, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { withRetry } from './backoff.js';
 export type { FetchLike } from './http.js';
 export { CachedTokenProvider, type FetchedToken, type TokenCacheDeps } from './token-cache.js';
 export {

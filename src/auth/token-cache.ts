@@ -9,7 +9,7 @@ import type { Metrics } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { SecretRegistry } from '../core/index.js';
 import type { TokenProvider, TokenStatus } from './types.js';
-import { fullJitterDelay } from './backoff.js';
+import { fullJitterDelay } from '../core/index.js';
 import { AuthError, LoginRequiredError } from './errors.js';
 
 export interface FetchedToken {

@@ -4,3 +4,4 @@ export * from './clock.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './json-path.js';
+export * from './backoff.js';

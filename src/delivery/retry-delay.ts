@@ -1,4 +1,5 @@
 import type { RetryConfig } from '../config/index.js';
+import { backoffCeiling } from '../core/index.js';
 
 /**
  * Delay before the next attempt after `failures` failed attempts (1 = the first failed).
@@ -14,6 +15,6 @@ export function retryDelay(
   if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), retry.maxDelay);
   const n = Math.max(1, failures);
   if (retry.schedule.length > 0) return retry.schedule[Math.min(n, retry.schedule.length) - 1]!;
-  const ceiling = Math.min(retry.maxDelay, retry.initialDelay * retry.factor ** (n - 1));
+  const ceiling = backoffCeiling(retry.initialDelay, n - 1, retry.maxDelay, retry.factor);
   return Math.round(random() * ceiling);
 }

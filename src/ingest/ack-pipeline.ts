@@ -14,7 +14,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../core/index.js';
+import { backoffCeiling, type Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from '../routing/index.js';
 import { type JobEntry, type JobSink } from '../queue/index.js';
@@ -68,7 +68,7 @@ export class AckPipeline {
       batchMaxWait: options.batchMaxWait,
       maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
       maxConcurrentWrites: options.maxConcurrentWrites ?? 1,
-      retryDelay: options.retryDelay ?? ((n) => Math.min(2000, 100 * 2 ** n)),
+      retryDelay: options.retryDelay ?? ((n) => backoffCeiling(100, n, 2000)),
     };
   }
 

@@ -10,7 +10,7 @@ export { LeaderLock, leaderLockKey, type LeaderLockOptions } from './leader-lock
 export { AckPipeline, type AckPipelineOptions, type PipelineItem } from './ack-pipeline.js';
 export { JobBuilder, type ReceivedMessage, type RejectReason } from '../routing/index.js';
 export { brokerTarget, type BrokerTarget } from '../sources/index.js';
-export { Backoff } from './backoff.js';
+export { Backoff } from '../core/index.js';
 
 export interface IngestWiring {
   /** Broker login: LufthansaCredentials or StaticMqttCredentials (auth's createAuth().credentials). */

@@ -24,7 +24,7 @@ import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
 import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../core/index.js';
 import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
 import { brokerTarget, subscriptionFor } from '../sources/index.js';

@@ -7,7 +7,8 @@ import type { LufthansaSourceConfig } from '../../config/index.js';
 import type { Logger, SecretRegistry } from '../../core/index.js';
 import type { Metrics } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
-import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from '../../auth/index.js';
+import { withRetry } from '../../auth/index.js';
+import { DEFAULT_BACKOFF, type RetryBackoffOptions } from '../../core/index.js';
 import { AuthError } from '../../auth/index.js';
 import {
   defaultFetch,
@@ -28,7 +29,7 @@ export interface LufthansaApiTokenDeps {
   fetch?: FetchLike;
   /** Per request (ms). */
   timeout?: number;
-  retry?: BackoffOptions;
+  retry?: RetryBackoffOptions;
   refreshSkew?: number;
 }
 
@@ -40,7 +41,7 @@ export class LufthansaApiToken extends CachedTokenProvider {
   readonly #source: LufthansaApiTokenDeps['source'];
   readonly #fetch: FetchLike;
   readonly #timeout: number;
-  readonly #retry: BackoffOptions;
+  readonly #retry: RetryBackoffOptions;
 
   constructor(deps: LufthansaApiTokenDeps) {
     super('lufthansa-api', {

@@ -13,7 +13,8 @@ import type { Clock } from '../../core/index.js';
 import { type Redis, RedisKeys } from '../../redis/index.js';
 import type { CredentialStatus } from '../../admin/index.js';
 import type { TokenProvider } from '../../auth/index.js';
-import { DEFAULT_BACKOFF, fullJitterDelay, withRetry, type BackoffOptions } from '../../auth/index.js';
+import { withRetry } from '../../auth/index.js';
+import { DEFAULT_BACKOFF, fullJitterDelay, type RetryBackoffOptions } from '../../core/index.js';
 import { AuthError, errorMessage } from '../../auth/index.js';
 import {
   defaultFetch,
@@ -44,7 +45,7 @@ export interface LufthansaCredentialsDeps {
   /** Per HTTP request (ms). */
   timeout?: number;
   /** Retries of one Certificate Manager call, and the hold-back between failed renewals. */
-  retry?: BackoffOptions;
+  retry?: RetryBackoffOptions;
   /** How often the renewal timer looks at the expiry and at Redis (ms). */
   checkInterval?: number;
   /** Renewal lock lifetime (ms): longer than one renewal with its retries. */
@@ -61,7 +62,7 @@ export class LufthansaCredentials implements CredentialSource {
   readonly #log: Logger;
   readonly #store: CredentialStore;
   readonly #lock: RedisLock;
-  readonly #retry: BackoffOptions;
+  readonly #retry: RetryBackoffOptions;
   readonly #fetch: FetchLike;
   #current?: KeptCredentials;
   #renewing?: Promise<BrokerCredentials>;
