@@ -13,10 +13,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
-import { type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW = loadScript('renew-lock');
+const RELEASE = loadScript('release-lock');
 
 export interface LeaderLockOptions {
   redis: Redis;
@@ -67,7 +67,7 @@ export class LeaderLock {
     if (!this.#held) return;
     this.#setHeld(false);
     try {
-      await this.#o.redis.eval(RELEASE, 1, this.#o.key, this.owner);
+      await RELEASE.run(this.#o.redis, [this.#o.key], [this.owner]);
     } catch (err) {
       this.#log.warn({ err }, 'could not release the leader lock; a standby takes over when it expires');
     }
@@ -101,7 +101,7 @@ export class LeaderLock {
         return;
       }
       if (ok === 'OK') {
-        await redis.eval(RELEASE, 1, key, this.owner);
+        await RELEASE.run(redis, [key], [this.owner]);
         return;
       }
       const remaining = await redis.pttl(key);
@@ -117,7 +117,7 @@ export class LeaderLock {
     let timer: NodeJS.Timeout | undefined;
     try {
       const renewed = await Promise.race([
-        redis.eval(RENEW, 1, key, this.owner, String(ttl)) as Promise<number>,
+        RENEW.run(redis, [key], [this.owner, String(ttl)]) as Promise<number>,
         new Promise<never>(
           (_, reject) => (timer = setTimeout(() => reject(new Error('renewal timed out')), ttl / 3)),
         ),

@@ -6,7 +6,7 @@
  * that Redis then holds: a crash cannot separate them (no duplicates) and a failed add records
  * nothing (no message skipped).
  */
-import { type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
   redis: Redis;
@@ -22,27 +22,7 @@ export interface DedupMemoryOptions {
  * the job exists (a failed add records nothing); then the set is trimmed by age and by count.
  * Sent as EVAL: inside a MULTI an EVALSHA miss could not be retried. Redis caches the script.
  */
-const RECORD_STORED = `
-local now, oldest, maxCount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local a = 4
-for k = 2, #KEYS do
-  local n = tonumber(ARGV[a])
-  if redis.call('EXISTS', KEYS[k]) == 1 then
-    for i = a + 1, a + n, 500 do
-      local args = {}
-      for j = i, math.min(i + 499, a + n) do
-        args[#args + 1] = now
-        args[#args + 1] = ARGV[j]
-      end
-      redis.call('ZADD', KEYS[1], unpack(args))
-    end
-  end
-  a = a + n + 1
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. oldest)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(maxCount + 1))
-return 0
-`;
+const RECORD_STORED = loadScript('dedup-record-stored');
 
 /** A job just sent and the message keys it holds. */
 export interface StoredJob {
@@ -89,7 +69,7 @@ export class DedupMemory {
     const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
     const args: Array<string | number> = [now, now - this.#o.windowMs, this.#o.maxCount];
     for (const job of jobs) args.push(job.messageKeys.length, ...job.messageKeys.map(member));
-    return this.#o.redis.eval(RECORD_STORED, keys.length, ...keys, ...args);
+    return this.#o.redis.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
   }
 
   #key(webhookId: string): string {

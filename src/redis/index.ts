@@ -2,3 +2,4 @@
 export * from './connection.js';
 export * from './keys.js';
 export * from './lock.js';
+export * from './scripts.js';

@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from './connection.js';
+import { loadScript } from './scripts.js';
 
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RELEASE = loadScript('release-lock');
 
 export class RedisLock {
   constructor(
@@ -22,7 +23,7 @@ export class RedisLock {
   }
 
   async release(token: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.key, token);
+    await RELEASE.run(this.redis, [this.key], [token]);
   }
 
   async isHeld(): Promise<boolean> {

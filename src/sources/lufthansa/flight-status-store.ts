@@ -8,7 +8,7 @@
  *   `<prefix>:enrich:probe` may call, so a recovering API sees one call, not one per flight.
  */
 import { randomBytes } from 'node:crypto';
-import { type Redis, RedisKeys } from '../../redis/index.js';
+import { loadScript, type Redis, RedisKeys } from '../../redis/index.js';
 
 export type CachedAnswer = { flights: unknown[]; fetchedAt: string } | { error: string; fetchedAt: string };
 
@@ -19,7 +19,7 @@ export interface Fault {
 }
 
 /** Deletes the lock only if we still hold it (it may have expired and been taken by another). */
-const UNLOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const UNLOCK = loadScript('release-lock');
 
 export const GLOBAL = '*';
 
@@ -85,7 +85,7 @@ export class FlightStatusStore {
   }
 
   async releaseProbe(): Promise<void> {
-    await this.#redis.eval(UNLOCK, 1, this.#keys.enrichProbe(), this.#owner);
+    await UNLOCK.run(this.#redis, [this.#keys.enrichProbe()], [this.#owner]);
   }
 
   async lock(url: string, ttlMs: number): Promise<boolean> {
@@ -93,6 +93,6 @@ export class FlightStatusStore {
   }
 
   async unlock(url: string): Promise<void> {
-    await this.#redis.eval(UNLOCK, 1, this.#keys.enrichLock(url), this.#owner);
+    await UNLOCK.run(this.#redis, [this.#keys.enrichLock(url)], [this.#owner]);
   }
 }
