@@ -67,7 +67,7 @@ export class LeaderLock {
     if (!this.#held) return;
     this.#setHeld(false);
     try {
-      await RELEASE.run(this.#o.redis, [this.#o.key], [this.owner]);
+      await this.#o.redis.eval(RELEASE.source, 1, this.#o.key, this.owner);
     } catch (err) {
       this.#log.warn({ err }, 'could not release the leader lock; a standby takes over when it expires');
     }
@@ -101,7 +101,7 @@ export class LeaderLock {
         return;
       }
       if (ok === 'OK') {
-        await RELEASE.run(redis, [key], [this.owner]);
+        await redis.eval(RELEASE.source, 1, key, this.owner);
         return;
       }
       const remaining = await redis.pttl(key);
@@ -117,7 +117,7 @@ export class LeaderLock {
     let timer: NodeJS.Timeout | undefined;
     try {
       const renewed = await Promise.race([
-        RENEW.run(redis, [key], [this.owner, String(ttl)]) as Promise<number>,
+        redis.eval(RENEW.source, 1, key, this.owner, String(ttl)) as Promise<number>,
         new Promise<never>(
           (_, reject) => (timer = setTimeout(() => reject(new Error('renewal timed out')), ttl / 3)),
         ),

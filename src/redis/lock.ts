@@ -23,7 +23,7 @@ export class RedisLock {
   }
 
   async release(token: string): Promise<void> {
-    await RELEASE.run(this.redis, [this.key], [token]);
+    await this.redis.eval(RELEASE.source, 1, this.key, token);
   }
 
   async isHeld(): Promise<boolean> {

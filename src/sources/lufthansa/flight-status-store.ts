@@ -85,7 +85,7 @@ export class FlightStatusStore {
   }
 
   async releaseProbe(): Promise<void> {
-    await UNLOCK.run(this.#redis, [this.#keys.enrichProbe()], [this.#owner]);
+    await this.#redis.eval(UNLOCK.source, 1, this.#keys.enrichProbe(), this.#owner);
   }
 
   async lock(url: string, ttlMs: number): Promise<boolean> {
@@ -93,6 +93,6 @@ export class FlightStatusStore {
   }
 
   async unlock(url: string): Promise<void> {
-    await UNLOCK.run(this.#redis, [this.#keys.enrichLock(url)], [this.#owner]);
+    await this.#redis.eval(UNLOCK.source, 1, this.#keys.enrichLock(url), this.#owner);
   }
 }
