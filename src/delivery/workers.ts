@@ -47,7 +47,7 @@ const MAX_STALLED_COUNT = 1000;
 
 type QueuedData = StoredJobData | BatchJobData;
 
-interface Running {
+interface ActiveWebhook {
   webhook: WebhookConfig;
   worker: Worker<QueuedData>;
   queue: Queue<QueuedData>;
@@ -60,7 +60,7 @@ export class DeliveryWorkers implements Part {
   readonly #tokenProviders: Map<string, TokenProvider>;
   readonly #enricher?: Enricher;
   readonly #log: Logger;
-  readonly #running: Running[] = [];
+  readonly #running: ActiveWebhook[] = [];
   #http?: HttpClients;
   #timer?: NodeJS.Timeout;
   #stopping = false;

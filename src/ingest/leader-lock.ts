@@ -36,7 +36,7 @@ export function leaderLockKey(prefix: string): string {
 
 export class LeaderLock {
   readonly owner: string;
-  readonly #o: LeaderLockOptions;
+  readonly #options: LeaderLockOptions;
   readonly #log: Logger;
   #held = false;
   #renewedAt = 0;
@@ -45,7 +45,7 @@ export class LeaderLock {
   #renewFailures = 0;
 
   constructor(options: LeaderLockOptions) {
-    this.#o = options;
+    this.#options = options;
     this.owner = options.owner ?? `${process.pid}-${randomUUID()}`;
     this.#log = options.logger;
   }
@@ -67,7 +67,7 @@ export class LeaderLock {
     if (!this.#held) return;
     this.#setHeld(false);
     try {
-      await this.#o.redis.eval(RELEASE.source, 1, this.#o.key, this.owner);
+      await this.#options.redis.eval(RELEASE.source, 1, this.#options.key, this.owner);
     } catch (err) {
       this.#log.warn({ err }, 'could not release the leader lock; a standby takes over when it expires');
     }
@@ -81,7 +81,7 @@ export class LeaderLock {
 
   async #tick(): Promise<void> {
     if (!this.#running) return;
-    const { ttl } = this.#o;
+    const { ttl } = this.#options;
     if (this.#held) await this.#renew();
     else await this.#acquire();
     if (!this.#running) return;
@@ -89,15 +89,15 @@ export class LeaderLock {
   }
 
   async #acquire(): Promise<void> {
-    const { redis, key, ttl } = this.#o;
+    const { redis, key, ttl } = this.#options;
     try {
       const ok = await redis.set(key, this.owner, 'PX', ttl, 'NX');
       if (ok === 'OK' && this.#running) {
-        this.#renewedAt = this.#o.clock.now();
+        this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         this.#setHeld(true);
         this.#log.info({ ttl }, 'leader lock acquired: this replica runs the MQTT ingest');
-        this.#o.onAcquired();
+        this.#options.onAcquired();
         return;
       }
       if (ok === 'OK') {
@@ -113,7 +113,7 @@ export class LeaderLock {
   }
 
   async #renew(): Promise<void> {
-    const { redis, key, ttl } = this.#o;
+    const { redis, key, ttl } = this.#options;
     let timer: NodeJS.Timeout | undefined;
     try {
       const renewed = await Promise.race([
@@ -123,16 +123,16 @@ export class LeaderLock {
         ),
       ]);
       if (renewed === 1) {
-        this.#renewedAt = this.#o.clock.now();
+        this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         return;
       }
       this.#lose('another replica holds the leader lock');
     } catch (err) {
       this.#renewFailures += 1;
-      if (this.#o.clock.now() - this.#renewedAt >= ttl * 0.8) {
+      if (this.#options.clock.now() - this.#renewedAt >= ttl * 0.8) {
         this.#lose(
-          `could not renew the leader lock for ${Math.round((this.#o.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
+          `could not renew the leader lock for ${Math.round((this.#options.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
         );
       } else {
         this.#log.debug({ err }, 'leader lock renewal failed; retrying');
@@ -145,12 +145,12 @@ export class LeaderLock {
   #lose(reason: string): void {
     this.#setHeld(false);
     this.#log.warn({ reason }, `leader lock lost (${reason}): disconnecting MQTT, now standby`);
-    this.#o.onLost(reason);
+    this.#options.onLost(reason);
     this.#schedule(50);
   }
 
   #setHeld(held: boolean): void {
     this.#held = held;
-    this.#o.metrics.leader.set(held ? 1 : 0);
+    this.#options.metrics.leader.set(held ? 1 : 0);
   }
 }

@@ -35,21 +35,21 @@ export interface StoredJob {
 const MEMBER_CHARS = 32;
 
 export class DedupMemory {
-  readonly #o: Required<DedupMemoryOptions>;
+  readonly #options: Required<DedupMemoryOptions>;
 
   constructor(options: DedupMemoryOptions) {
-    this.#o = { now: Date.now, ...options };
+    this.#options = { now: Date.now, ...options };
   }
 
   /** The keys of each webhook that were stored within the window (one round trip). */
   async seen(keysByWebhook: Map<string, string[]>): Promise<Map<string, Set<string>>> {
-    const oldest = this.#o.now() - this.#o.windowMs;
+    const oldest = this.#options.now() - this.#options.windowMs;
     // Plain commands issued in one tick, not redis.pipeline(): on a connection carrying BullMQ's
     // scripts, building a pipeline copies every script onto it (~100 µs, seen in the profile).
     const lookups = [...keysByWebhook]
       .filter(([, keys]) => keys.length > 0)
       .map(async ([webhookId, keys]) => {
-        const scores = await this.#o.redis.zmscore(this.#key(webhookId), ...keys.map(member));
+        const scores = await this.#options.redis.zmscore(this.#key(webhookId), ...keys.map(member));
         const found = new Set<string>();
         scores.forEach((score, i) => {
           if (score !== null && Number(score) >= oldest) found.add(keys[i]!);
@@ -65,15 +65,15 @@ export class DedupMemory {
    * so it can be part of a MULTI opened on the same connection.
    */
   recordStored(webhookId: string, jobs: StoredJob[]): Promise<unknown> {
-    const now = this.#o.now();
+    const now = this.#options.now();
     const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
-    const args: Array<string | number> = [now, now - this.#o.windowMs, this.#o.maxCount];
+    const args: Array<string | number> = [now, now - this.#options.windowMs, this.#options.maxCount];
     for (const job of jobs) args.push(job.messageKeys.length, ...job.messageKeys.map(member));
-    return this.#o.redis.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
+    return this.#options.redis.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
   }
 
   #key(webhookId: string): string {
-    return new RedisKeys(this.#o.prefix).dedup(webhookId);
+    return new RedisKeys(this.#options.prefix).dedup(webhookId);
   }
 }
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createDeps, type AppDeps } from '../../src/app.js';
 import { Metrics } from '../../src/core/metrics.js';
-import { DeadLetters, DeliveryWorkers, Webhooks } from '../../src/delivery/index.js';
+import { DeadLetters, DeliveryWorkers, WebhookAdminService as Webhooks } from '../../src/delivery/index.js';
 import type { TokenProvider } from '../../src/auth/types.js';
 import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
 import { deleteByPrefix } from '../../src/redis/connection.js';
