@@ -7,18 +7,19 @@ import type { LufthansaSourceConfig } from '../../config/index.js';
 import type { Logger, SecretRegistry } from '../../core/index.js';
 import type { Metrics } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
-import { withRetry } from '../../auth/index.js';
-import { DEFAULT_BACKOFF, type RetryBackoffOptions } from '../../core/index.js';
-import { AuthError } from '../../auth/index.js';
 import {
+  withRetry,
+  AuthError,
   defaultFetch,
   displayUrl,
   httpRequest,
   jsonObject,
   throwForStatus,
   type FetchLike,
+  CachedTokenProvider,
+  type FetchedToken,
 } from '../../auth/index.js';
-import { CachedTokenProvider, type FetchedToken } from '../../auth/index.js';
+import { DEFAULT_BACKOFF, type RetryBackoffOptions } from '../../core/index.js';
 
 export interface LufthansaApiTokenDeps {
   source: Pick<LufthansaSourceConfig, 'apiBase' | 'clientKey' | 'clientSecret'>;

@@ -12,11 +12,11 @@ import type { Metrics } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
 import { type Redis, RedisKeys } from '../../redis/index.js';
 import type { CredentialStatus } from '../../admin/index.js';
-import type { TokenProvider } from '../../auth/index.js';
-import { withRetry } from '../../auth/index.js';
-import { DEFAULT_BACKOFF, fullJitterDelay, type RetryBackoffOptions } from '../../core/index.js';
-import { AuthError, errorMessage } from '../../auth/index.js';
 import {
+  type TokenProvider,
+  withRetry,
+  AuthError,
+  errorMessage,
   defaultFetch,
   displayUrl,
   httpRequest,
@@ -25,6 +25,7 @@ import {
   type FetchLike,
   type HttpAnswer,
 } from '../../auth/index.js';
+import { DEFAULT_BACKOFF, fullJitterDelay, type RetryBackoffOptions } from '../../core/index.js';
 import { apiUrl } from './api-token.js';
 import { CredentialStore, credentialKey, type KeptCredentials } from './credential-store.js';
 import { RedisLock } from '../../redis/index.js';
