@@ -24,6 +24,7 @@ import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
 import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
+import { SubscriptionGrants } from './subscription-grants.js';
 import { Backoff } from '../core/index.js';
 import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
@@ -102,8 +103,7 @@ export class MqttIngest implements Part {
   #reconnectTimer?: NodeJS.Timeout;
   #sessionPresent?: boolean;
   #subscribedOnce = false;
-  #grantedQos: Record<string, number> = {};
-  readonly #downgradesWarned = new Set<string>();
+  readonly #grants: SubscriptionGrants;
   #lastMessageAt?: number;
   #refused = false;
   #renewedAfterRefusal = false;
@@ -123,6 +123,7 @@ export class MqttIngest implements Part {
     this.#received = deps.metrics.messagesReceived.labels({ source: subscription.kind });
     this.#topics = subscription.topics;
     this.#qos = subscription.qos;
+    this.#grants = new SubscriptionGrants(subscription.qos, deps.metrics, this.#log);
   }
 
   async start(): Promise<void> {
@@ -184,7 +185,7 @@ export class MqttIngest implements Part {
       ...(this.#lastMessageAt !== undefined
         ? { lastMessageAt: new Date(this.#lastMessageAt).toISOString() }
         : {}),
-      grantedQos: { ...this.#grantedQos },
+      grantedQos: this.#grants.snapshot(),
     };
   }
 
@@ -277,33 +278,13 @@ export class MqttIngest implements Part {
       }
       this.#subscribedOnce = true;
       (granted as unknown[]).forEach((code, i) =>
-        this.#onGranted(topics[i]!, typeof code === 'number' ? code : Number((code as { qos?: number }).qos)),
+        this.#grants.onGranted(
+          topics[i]!,
+          typeof code === 'number' ? code : Number((code as { qos?: number }).qos),
+        ),
       );
     };
     client.subscribe(topics, { qos: this.#qos }, onSuback);
-  }
-
-  #onGranted(topic: string, code: number): void {
-    const { metrics } = this.#deps;
-    this.#grantedQos[topic] = code;
-    if (code >= 0x80) {
-      this.#log.error(
-        { topic, code },
-        `the broker refused the subscription to "${topic}" (SUBACK 0x${code.toString(16)}): check the topic filter and the client's auth groups`,
-      );
-      return;
-    }
-    metrics.mqttGrantedQos.set({ topic }, code);
-    if (code < this.#qos) {
-      metrics.mqttQosDowngrades.inc({ topic });
-      if (!this.#downgradesWarned.has(topic)) {
-        this.#downgradesWarned.add(topic);
-        this.#log.warn(
-          { topic, requested: this.#qos, granted: code },
-          `the broker granted QoS ${code} for "${topic}" (requested ${this.#qos}): messages sent while the bridge is disconnected are not redelivered`,
-        );
-      }
-    }
   }
 
   #onPublish(client: MqttClient, packet: IPublishPacket, callback: (error?: Error) => void): void {
@@ -415,7 +396,7 @@ export class MqttIngest implements Part {
     this.#sessionPresent = false;
     this.#connectedAt = this.#deps.clock.now();
     this.#subscribedOnce = true;
-    granted.forEach((code, i) => this.#onGranted(this.#topics[i]!, code));
+    granted.forEach((code, i) => this.#grants.onGranted(this.#topics[i]!, code));
     this.#log.info({ clientId: login.clientId }, 'now receiving on the renewed broker login');
     if (!old) return;
     // The old session is not used again: end it once what it delivered has been acked.
