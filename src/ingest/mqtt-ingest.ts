@@ -25,6 +25,7 @@ import type { IngestStatus } from '../admin/index.js';
 import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
 import { SubscriptionGrants } from './subscription-grants.js';
+import { connectSuccessor } from './login-rotation.js';
 import { Backoff } from '../core/index.js';
 import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
@@ -353,34 +354,25 @@ export class MqttIngest implements Part {
       { from: current.clientId, to: next.clientId },
       'broker credentials were renewed: connecting the new session before closing the current one',
     );
-    const successor = target.url ? connect(target.url, target.options) : connect(target.options);
-    this.#successor = successor;
-    successor.handleMessage = (packet, callback) => this.#onPublish(successor, packet, callback);
-    const abandon = (reason: string) => {
-      if (this.#successor !== successor) return;
-      this.#successor = undefined;
-      successor.removeAllListeners();
-      successor.on('error', () => undefined);
-      successor.end(true);
-      this.#log.warn(
-        { to: next.clientId, reason },
-        'switching to the renewed broker login failed; the current session goes on, retrying later',
-      );
-    };
-    successor.on('error', (err) => abandon(err.message));
-    successor.on('close', () => abandon('connection closed'));
-    successor.once('connect', () => {
-      successor.subscribe(this.#topics, { qos: this.#qos }, (err, _subs, packet) => {
-        const granted = (packet?.granted ?? []) as unknown[];
-        const codes = granted.map((c) => (typeof c === 'number' ? c : Number((c as { qos?: number }).qos)));
-        if (err || codes.length !== this.#topics.length || codes.some((c) => c >= 0x80)) {
-          abandon(`subscription refused (${err?.message ?? codes.join(',')})`);
-          return;
-        }
-        if (this.#successor !== successor) return;
-        this.#switchTo(successor, next, target.describe, codes);
-      });
+    const successor = connectSuccessor({
+      target,
+      topics: this.#topics,
+      qos: this.#qos,
+      onPublish: (client, packet, callback) => this.#onPublish(client, packet, callback),
+      onReady: (client, granted) => {
+        if (this.#successor === client) this.#switchTo(client, next, target.describe, granted);
+      },
+      onFailed: (client, reason) => {
+        if (this.#successor !== client) return false;
+        this.#successor = undefined;
+        this.#log.warn(
+          { to: next.clientId, reason },
+          'switching to the renewed broker login failed; the current session goes on, retrying later',
+        );
+        return true;
+      },
     });
+    this.#successor = successor;
   }
 
   #switchTo(successor: MqttClient, login: BrokerCredentials, target: string, granted: number[]): void {
