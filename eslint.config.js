@@ -13,6 +13,37 @@ export default tseslint.config(
     },
   },
   {
+    // Folder boundaries: another folder of src/ is imported only through its index.ts.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+[a-z-]+/(?!index\\.js$).+',
+              message: 'import another folder only through its index.js',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Top-level files (app.ts, parts.ts) reach folders through their index.ts too.
+    files: ['src/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\./[a-z-]+/(?!index\\.js$).+', message: 'import a folder only through its index.js' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, deleteByPrefix } from '../src/redis.js';
+import { connectRedis, deleteByPrefix } from '../src/redis/index.js';
 import { randomNotification } from '../src/sim/publisher.js';
 import {
   SubscriptionMatcher,

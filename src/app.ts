@@ -4,31 +4,20 @@
  */
 import type { Config } from './config/index.js';
 import { secretValues } from './config/index.js';
-import { createLogger, SecretRegistry, type Logger } from './logger.js';
-import { Metrics } from './admin/metrics.js';
-import { connectRedis, type Redis } from './redis.js';
-import { systemClock, type Clock } from './clock.js';
+import {
+  createLogger,
+  Metrics,
+  SecretRegistry,
+  systemClock,
+  type AppDeps,
+  type Clock,
+  type Logger,
+  type Part,
+} from './core/index.js';
+import { connectRedis, type Redis } from './redis/index.js';
 import { buildParts } from './parts.js';
 
-/** Anything the App starts and stops. */
-export interface Part {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** What every part may be given. */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  metrics: Metrics;
-  clock: Clock;
-  secrets: SecretRegistry;
-  /** A non-blocking connection shared for commands (ingest writes, caches, locks). */
-  redis: Redis;
-  /** A new connection for a blocking user (BullMQ workers). */
-  connectRedis(name: string, blocking?: boolean): Redis;
-}
+export type { Part, AppDeps } from './core/index.js';
 
 export interface AppOptions {
   logger?: Logger;

@@ -3,13 +3,13 @@
  * only chooses and orders them. Stop runs in reverse: ingest stops taking messages first (and acks
  * what Redis already has), then workers finish in-flight deliveries, then auth and the admin server.
  */
-import type { AppDeps, Part } from './app.js';
+import type { AppDeps, Part } from './core/index.js';
 import { AdminServer, type StatusSources } from './admin/index.js';
-import { createAuth } from './auth/index.js';
-import { createDelivery, jobOptionsFor } from './delivery/index.js';
-import { createEnricher } from './events/index.js';
+import { createDelivery } from './delivery/index.js';
+import { createEnricher } from './sources/index.js';
 import { createIngest } from './ingest/index.js';
-import { QueueJobWriter } from './routing/index.js';
+import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
+import { createAuth } from './sources/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;
@@ -61,7 +61,7 @@ export function buildParts(deps: AppDeps): Part[] {
         await sink.close();
       },
     });
-  } else if (config.source.kind === 'lufthansa') {
+  } else if (auth.source.sharedCredentials) {
     sources.credentials = auth.credentials;
   }
 

@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { App } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { LufthansaApiSim } from '../src/sim/index.js';
 import { LufthansaBrokerSim } from '../src/sim/broker.js';
 import { FlightBoard } from '../src/sim/flights.js';
 import { mountFlightStatus } from '../src/sim/flight-status.js';
 import { WebhookReceiver } from '../src/sim/receiver.js';
-import { FLIGHT_EVENT_TYPES, parseFlightTopic, type EventEnvelope } from '../src/events/envelope.js';
 import { createTestPki } from './helpers/tls.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from './helpers/servers.js';
+import { FLIGHT_EVENT_TYPES, parseFlightTopic } from '../src/sources/index.js';
+import { type EventEnvelope } from '../src/queue/index.js';
 
 const OPS_SECRET = 'whsec_b3BzLXNlY3JldC1mb3ItYXBwLXRlc3QtMTIzNA==';
 const CANCEL_SECRET = 'whsec_Y2FuY2VsLXNlY3JldC1mb3ItYXBwLXRlc3QtOTg3';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { Redis } from 'ioredis';
 import { WebhookReceiver } from '../src/sim/receiver.js';
-import { deleteByPrefix } from '../src/redis.js';
+import { deleteByPrefix } from '../src/redis/connection.js';
 import { SHARED_REDIS_URL, freePort, startMosquitto, uniquePrefix, waitFor } from './helpers/servers.js';
 import { waitWhileProgressing } from './helpers/progress.js';
 

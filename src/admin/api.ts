@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../config/index.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../core/index.js';
 import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
 import type { DeliveryStats } from './stats.js';

@@ -4,7 +4,7 @@
  * traffic from it anyway). Tokens and credentials are reported but never make a process unready:
  * restarting it would not fix them, and deliveries wait for them on their own.
  */
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/index.js';
 import type { StatusSources } from './status.js';
 
 export interface CheckResult {

@@ -4,8 +4,8 @@
  * answer for the whole life of the process, including the shutdown drain.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { AppDeps, Part } from '../app.js';
-import type { Logger } from '../logger.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { Logger } from '../core/index.js';
 import { registerApi } from './api.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 import { readiness } from './readiness.js';

@@ -4,8 +4,8 @@
  * Rates and p95 cover a sliding window: samples of the counters are kept and the newest reading
  * is compared with the oldest sample inside the window.
  */
-import type { Clock } from '../clock.js';
-import type { Metrics } from './metrics.js';
+import type { Clock } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
 
 /** Outcome label values of flup_deliveries_total that mean the receiver took the delivery. */
 export const SUCCESS_OUTCOMES: ReadonlySet<string> = new Set(['delivered']);

@@ -1,13 +1,9 @@
-/** Public surface of the auth module: broker credentials and outbound token providers. */
+/** Outbound auth: the token providers webhooks (and the Lufthansa API token) use, their cache and HTTP. */
 export type * from './types.js';
 export { AuthError, LoginRequiredError } from './errors.js';
-export { fullJitterDelay, withRetry, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { withRetry } from './backoff.js';
 export type { FetchLike } from './http.js';
 export { CachedTokenProvider, type FetchedToken, type TokenCacheDeps } from './token-cache.js';
-export { LufthansaApiToken, type LufthansaApiTokenDeps } from './lufthansa-token.js';
-export { LufthansaCredentials, type LufthansaCredentialsDeps } from './lufthansa-credentials.js';
-export { credentialKey } from './credential-store.js';
-export { StaticMqttCredentials } from './static-mqtt.js';
 export {
   createTokenProviders,
   createTokenProvider,
@@ -17,6 +13,15 @@ export {
   StaticTokenProvider,
   type TokenProvidersDeps,
 } from './providers/index.js';
-export { pkceLogin, pkceChallenge, type PkceLoginOptions, type PkceLoginResult } from './pkce-login.js';
 export { tokenKey } from './refresh-store.js';
-export { createAuth, type Auth } from './create-auth.js';
+export { RefreshTokenStore } from './refresh-store.js';
+export { resolveOAuthServer } from './oauth-server.js';
+export { errorMessage } from './errors.js';
+export { defaultFetch, displayUrl, httpRequest, jsonObject, throwForStatus } from './http.js';
+export * from './errors.js';
+export * from './http.js';
+export * from './oauth-server.js';
+export * from './refresh-store.js';
+export * from './backoff.js';
+export * from './token-cache.js';
+export * from './types.js';

@@ -2,7 +2,7 @@
  * An oauth2-pkce provider's tokens in Redis: the refresh token from `flup-bridge auth login`, and
  * the latest access token so replicas share it instead of each spending the (rotating) refresh token.
  */
-import type { Redis } from '../redis.js';
+import { type Redis, RedisKeys } from '../redis/index.js';
 
 export interface StoredTokens {
   refreshToken: string;
@@ -15,7 +15,7 @@ export interface StoredTokens {
 }
 
 export function tokenKey(prefix: string, providerId: string): string {
-  return `${prefix}:tokens:${providerId}`;
+  return new RedisKeys(prefix).tokens(providerId);
 }
 
 export class RefreshTokenStore {

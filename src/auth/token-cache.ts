@@ -4,12 +4,12 @@
  * when an early refresh fails, and hold back after a failed fetch (growing, jittered) so callers
  * cannot turn a broken token endpoint into a tight loop.
  */
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Clock } from '../clock.js';
-import type { SecretRegistry } from '../logger.js';
+import type { Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { SecretRegistry } from '../core/index.js';
 import type { TokenProvider, TokenStatus } from './types.js';
-import { fullJitterDelay } from './backoff.js';
+import { fullJitterDelay } from '../core/index.js';
 import { AuthError, LoginRequiredError } from './errors.js';
 
 export interface FetchedToken {

@@ -1,8 +1,8 @@
 /** What a command receives, and the helpers every command shares. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, secretValues, type Config } from '../config/index.js';
-import { createLogger, SecretRegistry, type Logger } from '../logger.js';
-import { connectRedis, type Redis } from '../redis.js';
+import { createLogger, SecretRegistry, type Logger } from '../core/index.js';
+import { connectRedis, type Redis } from '../redis/index.js';
 
 export interface CommandContext {
   argv: string[];

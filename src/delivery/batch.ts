@@ -5,10 +5,10 @@
  * delivered ones are checkpointed every 50 ms so such a re-run skips them.
  */
 import type { Job } from 'bullmq';
-import type { BatchItem, BatchJobData } from './job.js';
+import type { BatchItem, BatchJobData } from '../queue/index.js';
 import type { Handoff, WebhookProcessor } from './processor.js';
 import type { Slots } from './slots.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/index.js';
 
 export interface BatchHandoff extends Handoff {
   jobId: string;
@@ -30,14 +30,14 @@ export interface BatchResult {
 }
 
 export class BatchRunner {
-  readonly #o: BatchRunnerOptions;
+  readonly #options: BatchRunnerOptions;
 
   constructor(options: BatchRunnerOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   async run(job: Job<BatchJobData>): Promise<BatchResult> {
-    const { slots } = this.#o;
+    const { slots } = this.#options;
     const handoffs: BatchHandoff[] = [];
     // Messages delivered by an earlier run of this job that crashed: not sent again.
     const done = deliveredBefore(job.progress);
@@ -50,7 +50,7 @@ export class BatchRunner {
         if (done.has(index)) continue;
         if (!slots.tryAcquire()) await slots.acquire();
         const item = batch[index]!;
-        if (this.#o.stopping()) {
+        if (this.#options.stopping()) {
           slots.release();
           handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 0 });
           continue;
@@ -61,25 +61,25 @@ export class BatchRunner {
     } finally {
       checkpoints.stop();
     }
-    if (handoffs.length > 0) await this.#o.handOff(handoffs);
+    if (handoffs.length > 0) await this.#options.handOff(handoffs);
     return { delivered: done.size - before, handedOff: handoffs.length };
   }
 
   /** One message's first attempt, holding a slot: delivered → done, else → handoffs. Never throws. */
   async #attempt(item: BatchItem, index: number, done: Set<number>, handoffs: BatchHandoff[]): Promise<void> {
     try {
-      const result = await this.#o.processor.firstAttempt(item.data);
+      const result = await this.#options.processor.firstAttempt(item.data);
       if (result === 'delivered') done.add(index);
       else handoffs.push({ jobId: item.jobId, ...result });
     } catch (err) {
       // Unexpected (e.g. Redis gone while reading the breaker): the message's own job tries again.
-      this.#o.logger.warn(
+      this.#options.logger.warn(
         { err, jobId: item.jobId },
         'first attempt failed; the message continues as its own job',
       );
       handoffs.push({ jobId: item.jobId, data: item.data, delayMs: 1000 });
     } finally {
-      this.#o.slots.release();
+      this.#options.slots.release();
     }
   }
 }

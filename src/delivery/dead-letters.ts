@@ -4,10 +4,10 @@
  */
 import { Job, Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis.js';
-import type { Logger } from '../logger.js';
-import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/status.js';
-import { queueName } from './job.js';
+import type { Redis } from '../redis/index.js';
+import type { Logger } from '../core/index.js';
+import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/index.js';
+import { openWebhookQueue } from '../queue/index.js';
 import type { StoredJobData } from './failure.js';
 
 export interface DeadLettersOptions {
@@ -19,27 +19,24 @@ export interface DeadLettersOptions {
 const PAGE = 500;
 
 export class DeadLetters implements DeadLetterAdmin {
-  readonly #o: DeadLettersOptions;
+  readonly #options: DeadLettersOptions;
   readonly #queues = new Map<string, Queue<StoredJobData>>();
 
   constructor(options: DeadLettersOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   #queue(id: string): Queue<StoredJobData> {
     let queue = this.#queues.get(id);
     if (!queue) {
-      queue = new Queue<StoredJobData>(queueName(id), {
-        connection: this.#o.redis,
-        prefix: this.#o.config.redis.prefix,
-      });
+      queue = openWebhookQueue<StoredJobData>(this.#options.redis, this.#options.config.redis.prefix, id);
       this.#queues.set(id, queue);
     }
     return queue;
   }
 
   #webhookIds(webhookId?: string): string[] {
-    const ids = this.#o.config.webhooks.map((w) => w.id);
+    const ids = this.#options.config.webhooks.map((w) => w.id);
     if (webhookId === undefined) return ids;
     if (!ids.includes(webhookId)) {
       throw new Error(`unknown webhook "${webhookId}" (known: ${ids.join(', ') || 'none configured'})`);
@@ -56,7 +53,7 @@ export class DeadLetters implements DeadLetterAdmin {
       const queue = this.#queue(webhookId);
       // The failed set is scored by finishedOn, so `since` is a range query.
       for (let offset = 0; out.length < limit; offset += PAGE) {
-        const ids = await this.#o.redis.zrevrangebyscore(
+        const ids = await this.#options.redis.zrevrangebyscore(
           queue.toKey('failed'),
           '+inf',
           min,
@@ -108,7 +105,7 @@ export class DeadLetters implements DeadLetterAdmin {
       delete data.failure;
       await job.updateData(data);
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      this.#o.logger?.info({ webhook: webhookId, jobId: job.id }, 'dead letter replayed');
+      this.#options.logger?.info({ webhook: webhookId, jobId: job.id }, 'dead letter replayed');
       replayed += 1;
     }
     return replayed;

@@ -5,7 +5,7 @@
  * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
  * cannot both take the probe or lose a failure count.
  */
-import { LuaScript, type Redis } from '../redis.js';
+import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
 import type { BreakerConfig } from '../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -26,49 +26,8 @@ export interface DisabledInfo {
   status?: number;
 }
 
-// KEYS: disabled, breaker. ARGV: now, probe lease ms, max wait while a probe runs.
-const GATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'disabled', 0} end
-local b = redis.call('HMGET', KEYS[2], 'state', 'openUntil', 'failures', 'probeUntil')
-local state = b[1] or 'closed'
-local now = tonumber(ARGV[1])
-if state == 'closed' then return {'go', tonumber(b[3] or '0')} end
-if state == 'open' then
-  local openUntil = tonumber(b[2] or '0')
-  if now < openUntil then return {'wait', openUntil - now} end
-end
-local probeUntil = tonumber(b[4] or '0')
-if state == 'half-open' and now < probeUntil then
-  return {'wait', math.min(probeUntil - now, tonumber(ARGV[3]))}
-end
-redis.call('HSET', KEYS[2], 'state', 'half-open', 'probeUntil', now + tonumber(ARGV[2]))
-return {'probe', tonumber(b[3] or '0')}
-`;
-
-// KEYS: breaker. ARGV: now, ok (1|0), threshold, cooldown, maxCooldown.
-const RECORD = `
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if ARGV[2] == '1' then
-  redis.call('DEL', KEYS[1])
-  return {state, 'closed', 0}
-end
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-local now = tonumber(ARGV[1])
-if state == 'half-open' then
-  local cooldown = math.min((tonumber(redis.call('HGET', KEYS[1], 'cooldown') or ARGV[4])) * 2, tonumber(ARGV[5]))
-  redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'cooldown', cooldown, 'probeUntil', 0)
-  return {state, 'open', cooldown}
-end
-if state == 'closed' and failures >= tonumber(ARGV[3]) then
-  local cooldown = math.min(tonumber(ARGV[4]), tonumber(ARGV[5]))
-  redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'cooldown', cooldown)
-  return {state, 'open', cooldown}
-end
-return {state, state, 0}
-`;
-
-const GATE_SCRIPT = new LuaScript(GATE);
-const RECORD_SCRIPT = new LuaScript(RECORD);
+const GATE_SCRIPT = loadScript('breaker-gate');
+const RECORD_SCRIPT = loadScript('breaker-record');
 
 /** Longest a waiting job sleeps while another worker's probe is in flight. */
 const PROBE_RECHECK_MS = 500;
@@ -93,8 +52,9 @@ export class EndpointState {
     prefix: string,
     readonly webhookId: string,
   ) {
-    this.#breakerKey = `${prefix}:delivery:${webhookId}:breaker`;
-    this.#disabledKey = `${prefix}:delivery:${webhookId}:disabled`;
+    const keys = new RedisKeys(prefix);
+    this.#breakerKey = keys.breaker(webhookId);
+    this.#disabledKey = keys.disabled(webhookId);
   }
 
   /**

@@ -3,7 +3,7 @@
  * and the errors the processor throws to BullMQ.
  */
 import { UnrecoverableError } from 'bullmq';
-import type { DeliveryJobData } from './job.js';
+import type { DeliveryJobData } from '../queue/index.js';
 
 export interface DeliveryFailure {
   /** While retrying: "retrying"; in a dead letter: exhausted | refused | redirect | gone | stale | rejected ... */

@@ -1,7 +1,7 @@
 /** Job counts per queue state, as the `jobs` gauge and as QueueCounts for the admin API. */
 import type { Queue } from 'bullmq';
-import type { Metrics } from '../admin/metrics.js';
-import type { QueueCounts } from '../admin/status.js';
+import type { Metrics } from '../core/index.js';
+import type { QueueCounts } from '../admin/index.js';
 
 export async function queueCounts(queue: Queue): Promise<QueueCounts> {
   const c = await queue.getJobCounts(

@@ -1,18 +1,25 @@
 /** Webhook delivery: per-webhook queues and workers, signing, retries, breaker, dead letters. */
-import type { AppDeps, Part } from '../app.js';
-import type { DeadLetterAdmin, WebhookAdmin } from '../admin/status.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { Enricher } from './job.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { DeadLetterAdmin, WebhookAdmin } from '../admin/index.js';
+import type { TokenProvider } from '../auth/index.js';
+import type { Enricher } from '../queue/index.js';
 import { DeliveryWorkers } from './workers.js';
-import { Webhooks } from './webhooks.js';
+import { WebhookAdminService } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
 
-export * from './job.js';
-export { jobOptionsFor, batchJobOptions, batchesFor, retryDelay, BACKOFF_TYPE } from './options.js';
+export { retryDelay } from './retry-delay.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
-export { Webhooks, type WebhooksOptions } from './webhooks.js';
+export { WebhookAdminService, type WebhookAdminServiceOptions } from './webhooks.js';
 export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
 export { sign, signatureHeaders } from './signing.js';
+export { signWith } from './signing.js';
+export {
+  parseSigningSecret,
+  generateSigningKeyPair,
+  SigningSecretError,
+  type SigningKey,
+  type SigningKeyPair,
+} from './signing-keys.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
 
 export interface DeliveryOptions {
@@ -21,7 +28,7 @@ export interface DeliveryOptions {
 }
 
 /**
- * The lead's entry point. `part` runs the workers (roles all and worker); `webhooks` and
+ * The delivery part and its admin services, for app wiring. `part` runs the workers (roles all and worker); `webhooks` and
  * `deadLetters` serve the admin API in any role (they only need Redis).
  */
 export function createDelivery(
@@ -34,7 +41,12 @@ export function createDelivery(
     tokenProviders: options.tokenProviders,
     enricher: options.enricher,
   });
-  const webhooks = new Webhooks({ config: deps.config, redis: deps.redis, metrics: deps.metrics, logger });
+  const webhooks = new WebhookAdminService({
+    config: deps.config,
+    redis: deps.redis,
+    metrics: deps.metrics,
+    logger,
+  });
   const deadLetters = new DeadLetters({ config: deps.config, redis: deps.redis, logger });
   const part: Part = {
     name: workers.name,

@@ -5,17 +5,16 @@
  */
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { WebhookConfig } from '../config/index.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger, SecretRegistry } from '../logger.js';
-import type { Clock } from '../clock.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { EventEnvelope } from '../events/envelope.js';
-import { DeferDelivery, type Enricher } from './job.js';
+import type { Metrics } from '../core/index.js';
+import type { Logger, SecretRegistry } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { TokenProvider } from '../auth/index.js';
+import { DeferDelivery, type Enricher } from '../queue/index.js';
 import type { EndpointState, Gate, Transition } from './endpoint-state.js';
 import { NetworkError, type HttpClients, type HttpResponse } from './http.js';
 import { classifyStatus, type Verdict } from './outcome.js';
 import { buildBody, buildHeaders, type RequestBody } from './request.js';
-import { retryDelay } from './options.js';
+import { retryDelay } from './retry-delay.js';
 import type { Slots } from './slots.js';
 import {
   DeadLetterError,
@@ -23,6 +22,7 @@ import {
   type DeliveryFailure,
   type StoredJobData,
 } from './failure.js';
+import { type EventEnvelope } from '../queue/index.js';
 
 /** A disabled endpoint's worker looks again this often (so `enable` takes effect soon). */
 export const DISABLED_RECHECK_MS = 5000;
@@ -64,23 +64,23 @@ export interface Handoff {
 }
 
 export class WebhookProcessor {
-  readonly #o: ProcessorOptions;
+  readonly #options: ProcessorOptions;
   readonly #log: Logger;
   readonly #labels: { webhook: string };
 
   /** prom-client children for the per-delivery series: no label hashing per message. */
-  readonly #hot: {
+  readonly #deliveryMetrics: {
     delivered: { inc(): void };
     deliverySeconds: { observe(value: number): void };
     endToEndSeconds: { observe(value: number): void };
   };
 
   constructor(options: ProcessorOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#log = options.logger.child({ webhook: options.webhook.id });
     this.#labels = { webhook: options.webhook.id };
     const { metrics } = options;
-    this.#hot = {
+    this.#deliveryMetrics = {
       delivered: metrics.deliveries.labels({ ...this.#labels, outcome: 'delivered' }),
       deliverySeconds: metrics.deliverySeconds.labels(this.#labels),
       endToEndSeconds: metrics.endToEndSeconds.labels(this.#labels),
@@ -90,11 +90,11 @@ export class WebhookProcessor {
   /** A job of its own: maps the attempt's outcome onto BullMQ (done, delayed, retry, failed). */
   async process(job: Job<StoredJobData>, token?: string): Promise<{ status: number }> {
     const data = job.data;
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const final = this.#finalBeforeSending(data, now);
     if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
 
-    const outcome = await this.#o.slots.run(() => this.#attempt(data, now));
+    const outcome = await this.#options.slots.run(() => this.#attempt(data, now));
     switch (outcome.kind) {
       case 'delivered':
         return { status: outcome.status };
@@ -115,7 +115,7 @@ export class WebhookProcessor {
    * (the attempt counted, the backoff or deferral as its delay, a final answer dead-letters it).
    */
   async firstAttempt(data: StoredJobData): Promise<'delivered' | Handoff> {
-    const { webhook, clock } = this.#o;
+    const { webhook, clock } = this.#options;
     const now = clock.now();
     // Rejected and stale messages: the job of their own dead-letters them with the reason.
     if (this.#finalBeforeSending(data, now)) return { data, delayMs: 0 };
@@ -127,7 +127,7 @@ export class WebhookProcessor {
       case 'wait':
         return { data, delayMs: outcome.ms };
       case 'defer':
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
+        this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
         return { data: { ...data, firstTriedAt: data.firstTriedAt ?? now }, delayMs: outcome.error.delayMs };
       case 'retry': {
         const attempts = (data.priorAttempts ?? 0) + 1;
@@ -135,7 +135,7 @@ export class WebhookProcessor {
           const deadLetter = exhausted(outcome.failure, attempts);
           return { data: { ...data, priorAttempts: attempts, deadLetter }, delayMs: 0 };
         }
-        this.#o.metrics.retries.inc(this.#labels);
+        this.#options.metrics.retries.inc(this.#labels);
         const failure = this.#failureRecord({ ...outcome.failure, reason: 'retrying' }, attempts);
         const delayMs = retryDelay(webhook.retry, attempts, outcome.retryAfterMs);
         return { data: { ...data, priorAttempts: attempts, failure }, delayMs };
@@ -156,10 +156,10 @@ export class WebhookProcessor {
       Date.parse(data.event.receivedAt) || 0,
       data.replayedAt ? Date.parse(data.replayedAt) : 0,
     );
-    if (now - since > this.#o.webhook.maxAge) {
+    if (now - since > this.#options.webhook.maxAge) {
       return {
         reason: 'stale',
-        detail: `received ${data.event.receivedAt}, older than maxAge ${this.#o.webhook.maxAge} ms`,
+        detail: `received ${data.event.receivedAt}, older than maxAge ${this.#options.webhook.maxAge} ms`,
       };
     }
     return undefined;
@@ -167,8 +167,8 @@ export class WebhookProcessor {
 
   /** One try: gate (disabled, breaker), enrichment, the signed POST, and what the answer means. */
   async #attempt(data: StoredJobData, now: number): Promise<AttemptOutcome> {
-    const { webhook, clock } = this.#o;
-    const pendingGate = this.#o.state.gate(now, this.#o.probeLeaseMs);
+    const { webhook, clock } = this.#options;
+    const pendingGate = this.#options.state.gate(now, this.#options.probeLeaseMs);
     const gate = pendingGate instanceof Promise ? await pendingGate : pendingGate;
     if (gate.kind === 'disabled') return { kind: 'wait', ms: DISABLED_RECHECK_MS };
     if (gate.kind === 'wait') return { kind: 'wait', ms: gate.ms };
@@ -176,12 +176,12 @@ export class WebhookProcessor {
 
     let event: EventEnvelope = data.event;
     try {
-      if (this.#o.enricher && webhook.enrich.length > 0) {
-        event = await this.#o.enricher.enrich(event, webhook, data.firstTriedAt ?? now);
+      if (this.#options.enricher && webhook.enrich.length > 0) {
+        event = await this.#options.enricher.enrich(event, webhook, data.firstTriedAt ?? now);
       }
     } catch (err) {
       if (!(err instanceof DeferDelivery)) throw err;
-      if (gate.probe) await this.#o.state.releaseProbe();
+      if (gate.probe) await this.#options.state.releaseProbe();
       return { kind: 'defer', error: err };
     }
 
@@ -191,39 +191,39 @@ export class WebhookProcessor {
       response = await this.#send(event.id, body);
     } catch (err) {
       if (err instanceof NetworkError) {
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
+        this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
         await this.#recordBreaker(gate, false);
         return { kind: 'retry', failure: { reason: 'network', detail: err.message } };
       }
-      if (gate.probe) await this.#o.state.releaseProbe();
+      if (gate.probe) await this.#options.state.releaseProbe();
       return { kind: 'retry', failure: { reason: 'auth', detail: (err as Error).message } };
     }
 
-    this.#hot.deliverySeconds.observe(response.durationMs / 1000);
+    this.#deliveryMetrics.deliverySeconds.observe(response.durationMs / 1000);
     // A 401 that survives a fresh token is retried: the provider may recover (or need a login).
     const verdict =
-      response.status === 401 && this.#o.tokenProvider
+      response.status === 401 && this.#options.tokenProvider
         ? ({ kind: 'retry' } as Verdict)
         : classifyStatus(response.status, response.headers['retry-after'], clock.now());
     const answered = { status: response.status, body: response.body };
     switch (verdict.kind) {
       case 'delivered': {
-        this.#hot.delivered.inc();
+        this.#deliveryMetrics.delivered.inc();
         const receivedAt = Date.parse(data.event.receivedAt);
-        if (receivedAt) this.#hot.endToEndSeconds.observe((clock.now() - receivedAt) / 1000);
+        if (receivedAt) this.#deliveryMetrics.endToEndSeconds.observe((clock.now() - receivedAt) / 1000);
         const recording = this.#recordBreaker(gate, true);
         if (recording) await recording;
         return { kind: 'delivered', status: response.status };
       }
       case 'gone': {
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'gone' });
+        this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'gone' });
         await this.#recordBreaker(gate, true);
-        await this.#o.state.disable({
+        await this.#options.state.disable({
           reason: `410 Gone from ${webhook.url}`,
           at: new Date(clock.now()).toISOString(),
           status: 410,
         });
-        this.#o.metrics.webhookDisabled.set(this.#labels, 1);
+        this.#options.metrics.webhookDisabled.set(this.#labels, 1);
         this.#log.warn(
           { url: webhook.url },
           'endpoint answered 410 Gone: webhook disabled; its jobs wait until `enable` (admin API) re-enables it',
@@ -234,7 +234,7 @@ export class WebhookProcessor {
         };
       }
       case 'retry': {
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
+        this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
         // A credential problem is not an endpoint outage: it does not count for the breaker.
         if (response.status !== 401) await this.#recordBreaker(gate, false);
         return {
@@ -244,7 +244,7 @@ export class WebhookProcessor {
         };
       }
       case 'dead': {
-        this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'dead' });
+        this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'dead' });
         await this.#recordBreaker(gate, true);
         const location = response.headers.location;
         const detail =
@@ -258,21 +258,21 @@ export class WebhookProcessor {
 
   /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
   #send(id: string, body: RequestBody): Promise<HttpResponse> {
-    const { tokenProvider } = this.#o;
+    const { tokenProvider } = this.#options;
     // Without a token provider: no async wrapper around the request (the hot path).
     return tokenProvider ? this.#sendWithToken(id, body, tokenProvider) : this.#post(id, body);
   }
 
   #post(id: string, body: RequestBody, authorization?: string): Promise<HttpResponse> {
-    const { webhook } = this.#o;
+    const { webhook } = this.#options;
     const headers = buildHeaders(webhook, {
       id,
-      timestampSec: Math.floor(this.#o.clock.now() / 1000),
+      timestampSec: Math.floor(this.#options.clock.now() / 1000),
       body,
-      userAgent: this.#o.userAgent,
+      userAgent: this.#options.userAgent,
       authorization,
     });
-    return this.#o.http.post(webhook, { headers, body: body.content });
+    return this.#options.http.post(webhook, { headers, body: body.content });
   }
 
   async #sendWithToken(id: string, body: RequestBody, tokenProvider: TokenProvider): Promise<HttpResponse> {
@@ -292,7 +292,7 @@ export class WebhookProcessor {
   async #authorization(provider: TokenProvider): Promise<string> {
     try {
       const value = await provider.authorization();
-      this.#o.secrets.add(value.replace(/^\S+\s+/, ''));
+      this.#options.secrets.add(value.replace(/^\S+\s+/, ''));
       return value;
     } catch (err) {
       throw new Error(`token provider "${provider.id}" failed: ${(err as Error).message}`);
@@ -302,28 +302,28 @@ export class WebhookProcessor {
   /** Undefined when there is nothing to write: a success while closed with no failures (the common path). */
   #recordBreaker(gate: Extract<Gate, { kind: 'go' }>, ok: boolean): Promise<void> | undefined {
     if (ok && !gate.probe && gate.failures === 0) return undefined;
-    return this.#o.state
-      .record(ok, this.#o.clock.now(), this.#o.webhook.breaker)
+    return this.#options.state
+      .record(ok, this.#options.clock.now(), this.#options.webhook.breaker)
       .then((t) => this.#onTransition(t));
   }
 
   #onTransition(t: Transition): void {
     if (t.from === t.to) return;
     if (t.to === 'open') {
-      this.#o.metrics.breakerOpen.set(this.#labels, 1);
+      this.#options.metrics.breakerOpen.set(this.#labels, 1);
       this.#log.warn(
         { cooldownMs: t.cooldownMs },
-        `circuit opened: no requests to ${this.#o.webhook.url} for ${t.cooldownMs} ms`,
+        `circuit opened: no requests to ${this.#options.webhook.url} for ${t.cooldownMs} ms`,
       );
     } else if (t.to === 'closed') {
-      this.#o.metrics.breakerOpen.set(this.#labels, 0);
+      this.#options.metrics.breakerOpen.set(this.#labels, 0);
       this.#log.info('circuit closed: endpoint answers again');
     }
   }
 
   /** Pause the queue and hand the job back without spending an attempt. */
   async #wait(ms: number): Promise<never> {
-    await this.#o.rateLimit(ms);
+    await this.#options.rateLimit(ms);
     throw Worker.RateLimitError();
   }
 
@@ -334,7 +334,7 @@ export class WebhookProcessor {
     now: number,
   ): Promise<never> {
     if (job.data.firstTriedAt === undefined) await job.updateData({ ...job.data, firstTriedAt: now });
-    this.#o.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
+    this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'deferred' });
     this.#log.debug({ jobId: job.id, delayMs: err.delayMs, reason: err.reason }, 'delivery deferred');
     // moveToDelayed skips the attempt count (BullMQ: skipAttempt), unlike a thrown error.
     await job.moveToDelayed(now + err.delayMs, token);
@@ -345,7 +345,7 @@ export class WebhookProcessor {
     const attempts = job.attemptsMade + 1 + (job.data.priorAttempts ?? 0);
     if (attempts >= (job.opts.attempts ?? 1)) return this.#deadLetter(job, exhausted(failure, attempts));
     await this.#store(job, { ...failure, reason: 'retrying' }, attempts);
-    this.#o.metrics.retries.inc(this.#labels);
+    this.#options.metrics.retries.inc(this.#labels);
     this.#log.debug({ jobId: job.id, attempts, detail: failure.detail }, 'delivery failed, will retry');
     throw new RetryableDeliveryError(failure.detail, retryAfterMs, attempts);
   }
@@ -356,10 +356,10 @@ export class WebhookProcessor {
     attempts = job.attemptsMade + 1 + (job.data.priorAttempts ?? 0),
   ): Promise<never> {
     await this.#store(job, failure, attempts);
-    this.#o.metrics.deadLetters.inc({ ...this.#labels, reason: failure.reason });
+    this.#options.metrics.deadLetters.inc({ ...this.#labels, reason: failure.reason });
     this.#log.warn(
       { jobId: job.id, reason: failure.reason, status: failure.status, attempts },
-      `dead-lettered: ${failure.detail} (see: flup-bridge dlq list --webhook ${this.#o.webhook.id})`,
+      `dead-lettered: ${failure.detail} (see: flup-bridge dlq list --webhook ${this.#options.webhook.id})`,
     );
     throw new DeadLetterError(failure.reason, failure.detail);
   }
@@ -369,7 +369,7 @@ export class WebhookProcessor {
   }
 
   #failureRecord(failure: Failure, attempts: number): DeliveryFailure {
-    return { ...failure, attempts, at: new Date(this.#o.clock.now()).toISOString() };
+    return { ...failure, attempts, at: new Date(this.#options.clock.now()).toISOString() };
   }
 }
 

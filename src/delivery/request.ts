@@ -1,8 +1,8 @@
 /** Builds the bytes and headers of one delivery request (body per webhook, signatures, auth). */
 import type { WebhookConfig } from '../config/index.js';
-import type { EventEnvelope } from '../events/envelope.js';
-import type { DeliveryJobData } from './job.js';
+import type { DeliveryJobData } from '../queue/index.js';
 import { signatureHeaders } from './signing.js';
+import { type EventEnvelope } from '../queue/index.js';
 
 export interface RequestBody {
   /** A string is sent and signed as UTF-8 as it is: no Buffer copy of the JSON per request. */

@@ -1,15 +1,15 @@
 /** WebhookAdmin: state, breaker and queue counts per webhook; pause/resume; re-enable after 410. */
 import { Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger } from '../logger.js';
-import type { WebhookAdmin, WebhookState } from '../admin/status.js';
-import { queueName } from './job.js';
+import type { Redis } from '../redis/index.js';
+import type { Metrics } from '../core/index.js';
+import type { Logger } from '../core/index.js';
+import type { WebhookAdmin, WebhookState } from '../admin/index.js';
+import { openWebhookQueue } from '../queue/index.js';
 import { EndpointState } from './endpoint-state.js';
 import { queueCounts, refreshJobGauges } from './gauges.js';
 
-export interface WebhooksOptions {
+export interface WebhookAdminServiceOptions {
   config: Config;
   /** A non-blocking connection (queue commands only). */
   redis: Redis;
@@ -17,18 +17,18 @@ export interface WebhooksOptions {
   logger?: Logger;
 }
 
-export class Webhooks implements WebhookAdmin {
-  readonly #o: WebhooksOptions;
+export class WebhookAdminService implements WebhookAdmin {
+  readonly #options: WebhookAdminServiceOptions;
   readonly #queues = new Map<string, Queue>();
 
-  constructor(options: WebhooksOptions) {
-    this.#o = options;
+  constructor(options: WebhookAdminServiceOptions) {
+    this.#options = options;
   }
 
   #webhook(id: string) {
-    const webhook = this.#o.config.webhooks.find((w) => w.id === id);
+    const webhook = this.#options.config.webhooks.find((w) => w.id === id);
     if (!webhook) {
-      const known = this.#o.config.webhooks.map((w) => w.id).join(', ') || 'none configured';
+      const known = this.#options.config.webhooks.map((w) => w.id).join(', ') || 'none configured';
       throw new Error(`unknown webhook "${id}" (known: ${known})`);
     }
     return webhook;
@@ -37,24 +37,26 @@ export class Webhooks implements WebhookAdmin {
   #queue(id: string): Queue {
     let queue = this.#queues.get(id);
     if (!queue) {
-      queue = new Queue(queueName(id), { connection: this.#o.redis, prefix: this.#o.config.redis.prefix });
+      queue = openWebhookQueue(this.#options.redis, this.#options.config.redis.prefix, id);
       this.#queues.set(id, queue);
     }
     return queue;
   }
 
   #state(id: string): EndpointState {
-    return new EndpointState(this.#o.redis, this.#o.config.redis.prefix, id);
+    return new EndpointState(this.#options.redis, this.#options.config.redis.prefix, id);
   }
 
   async list(): Promise<WebhookState[]> {
     const now = Date.now();
     return Promise.all(
-      this.#o.config.webhooks.map(async (webhook): Promise<WebhookState> => {
+      this.#options.config.webhooks.map(async (webhook): Promise<WebhookState> => {
         const queue = this.#queue(webhook.id);
         const state = this.#state(webhook.id);
         const [counts, paused, disabled, breaker] = await Promise.all([
-          this.#o.metrics ? refreshJobGauges(this.#o.metrics, webhook.id, queue) : queueCounts(queue),
+          this.#options.metrics
+            ? refreshJobGauges(this.#options.metrics, webhook.id, queue)
+            : queueCounts(queue),
           queue.isPaused(),
           state.disabled(),
           state.breaker(now),
@@ -73,13 +75,13 @@ export class Webhooks implements WebhookAdmin {
   async pause(id: string): Promise<void> {
     this.#webhook(id);
     await this.#queue(id).pause();
-    this.#o.logger?.info({ webhook: id }, 'webhook paused by an operator');
+    this.#options.logger?.info({ webhook: id }, 'webhook paused by an operator');
   }
 
   async resume(id: string): Promise<void> {
     this.#webhook(id);
     await this.#queue(id).resume();
-    this.#o.logger?.info({ webhook: id }, 'webhook resumed by an operator');
+    this.#options.logger?.info({ webhook: id }, 'webhook resumed by an operator');
   }
 
   async enable(id: string): Promise<void> {
@@ -87,8 +89,8 @@ export class Webhooks implements WebhookAdmin {
     const was = await this.#state(id).enable();
     // Lift the wait the workers set while it was disabled.
     await this.#queue(id).removeRateLimitKey();
-    this.#o.metrics?.webhookDisabled.set({ webhook: id }, 0);
-    if (was) this.#o.logger?.info({ webhook: id }, 'webhook re-enabled by an operator');
+    this.#options.metrics?.webhookDisabled.set({ webhook: id }, 0);
+    if (was) this.#options.logger?.info({ webhook: id }, 'webhook re-enabled by an operator');
   }
 
   async close(): Promise<void> {

@@ -4,13 +4,20 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import type { AppDeps, Part } from '../app.js';
+import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
-import type { TokenProvider } from '../auth/types.js';
-import type { Redis } from '../redis.js';
-import type { Logger } from '../logger.js';
-import { isBatch, queueName, type BatchJobData, type Enricher } from './job.js';
-import { jobOptionsFor, retryDelay } from './options.js';
+import type { TokenProvider } from '../auth/index.js';
+import type { Redis } from '../redis/index.js';
+import type { Logger } from '../core/index.js';
+import {
+  isBatch,
+  jobOptionsFor,
+  openWebhookQueue,
+  queueName,
+  type BatchJobData,
+  type Enricher,
+} from '../queue/index.js';
+import { retryDelay } from './retry-delay.js';
 import { BatchRunner } from './batch.js';
 import { Slots } from './slots.js';
 import { EndpointState } from './endpoint-state.js';
@@ -40,7 +47,7 @@ const MAX_STALLED_COUNT = 1000;
 
 type QueuedData = StoredJobData | BatchJobData;
 
-interface Running {
+interface ActiveWebhook {
   webhook: WebhookConfig;
   worker: Worker<QueuedData>;
   queue: Queue<QueuedData>;
@@ -53,7 +60,7 @@ export class DeliveryWorkers implements Part {
   readonly #tokenProviders: Map<string, TokenProvider>;
   readonly #enricher?: Enricher;
   readonly #log: Logger;
-  readonly #running: Running[] = [];
+  readonly #running: ActiveWebhook[] = [];
   #http?: HttpClients;
   #timer?: NodeJS.Timeout;
   #stopping = false;
@@ -101,10 +108,7 @@ export class DeliveryWorkers implements Part {
         );
       }
 
-      const queue = new Queue<QueuedData>(queueName(webhook.id), {
-        connection: this.#deps.redis,
-        prefix: config.redis.prefix,
-      });
+      const queue = openWebhookQueue<QueuedData>(this.#deps.redis, config.redis.prefix, webhook.id);
       const slots = new Slots(webhook.concurrency);
       const processor = new WebhookProcessor({
         webhook,

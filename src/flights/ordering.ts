@@ -9,7 +9,7 @@
  * job was written) were never added, so they hold nothing back.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/index.js';
 import type { FlightKeys } from './keys.js';
 import { expiryOf } from './keys.js';
 import { DEFAULT_RETENTION_MS } from './state-store.js';

@@ -8,7 +8,7 @@
  * every status kept is compared with nothing (both far outside a QoS 1 redelivery or a retry).
  */
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/index.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
 import { loadFlightScript } from './lua.js';

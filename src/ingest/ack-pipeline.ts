@@ -14,10 +14,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobEntry, JobSink } from '../delivery/job.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { ReceivedMessage } from './job-builder.js';
+import { backoffCeiling, type Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import type { ReceivedMessage } from '../routing/index.js';
+import { type JobEntry, type JobSink } from '../queue/index.js';
 
 export interface PipelineItem {
   message: ReceivedMessage;
@@ -40,7 +40,7 @@ export interface AckPipelineOptions {
 }
 
 export class AckPipeline {
-  readonly #o: Required<Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build'>>;
+  readonly #options: Required<Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build'>>;
   readonly #sink: JobSink;
   readonly #build: AckPipelineOptions['build'];
   readonly #log: Logger;
@@ -63,12 +63,12 @@ export class AckPipeline {
     this.#metrics = options.metrics;
     // Every batch waiting to retry listens on the one abort signal.
     setMaxListeners(0, this.#abort.signal);
-    this.#o = {
+    this.#options = {
       batchMaxSize: options.batchMaxSize,
       batchMaxWait: options.batchMaxWait,
       maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
       maxConcurrentWrites: options.maxConcurrentWrites ?? 1,
-      retryDelay: options.retryDelay ?? ((n) => Math.min(2000, 100 * 2 ** n)),
+      retryDelay: options.retryDelay ?? ((n) => backoffCeiling(100, n, 2000)),
     };
   }
 
@@ -83,7 +83,7 @@ export class AckPipeline {
 
   /** Whether the reader may hand over another message now. */
   get accepting(): boolean {
-    return !this.#closed && !this.#paused && this.#inFlight < this.#o.maxInFlight;
+    return !this.#closed && !this.#paused && this.#inFlight < this.#options.maxInFlight;
   }
 
   /** Resolves when accepting (never, once closed: the reader stays parked until its connection ends). */
@@ -95,13 +95,13 @@ export class AckPipeline {
   push(item: PipelineItem): void {
     this.#inFlight += 1;
     this.#batch.push(item);
-    if (this.#batch.length >= this.#o.batchMaxSize) {
+    if (this.#batch.length >= this.#options.batchMaxSize) {
       this.#flush();
       return;
     }
     if (this.#batch.length === 1) {
-      this.#timer = setTimeout(() => this.#flush(), this.#o.batchMaxWait);
-      if (this.#writing < this.#o.maxConcurrentWrites)
+      this.#timer = setTimeout(() => this.#flush(), this.#options.batchMaxWait);
+      if (this.#writing < this.#options.maxConcurrentWrites)
         this.#immediate = setImmediate(() => this.#flushIfIdle());
     }
   }
@@ -127,7 +127,7 @@ export class AckPipeline {
 
   #flushIfIdle(): void {
     this.#immediate = undefined;
-    if (this.#writing < this.#o.maxConcurrentWrites) this.#flush();
+    if (this.#writing < this.#options.maxConcurrentWrites) this.#flush();
   }
 
   #flush(): void {
@@ -144,7 +144,7 @@ export class AckPipeline {
     const stored = this.#store(entries).finally(() => {
       this.#writing -= 1;
       // Group commit: what gathered while Redis was busy goes out now.
-      if (this.#batch.length > 0 && this.#writing < this.#o.maxConcurrentWrites) this.#flush();
+      if (this.#batch.length > 0 && this.#writing < this.#options.maxConcurrentWrites) this.#flush();
     });
     this.#ackTail = Promise.all([this.#ackTail, stored]).then(([, ok]) => {
       let acked = 0;
@@ -189,7 +189,7 @@ export class AckPipeline {
           );
         }
         try {
-          await sleep(this.#o.retryDelay(attempt), undefined, { signal: this.#abort.signal });
+          await sleep(this.#options.retryDelay(attempt), undefined, { signal: this.#abort.signal });
         } catch {
           return false;
         }

@@ -1,16 +1,16 @@
 /** Public surface of the ingest module: MQTT → Redis with PUBACK after the write, one leader. */
-import type { AppDeps, Part } from '../app.js';
-import type { IngestStatus } from '../admin/status.js';
-import type { CredentialSource } from '../auth/types.js';
-import type { JobSink } from '../delivery/job.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { IngestStatus } from '../admin/index.js';
 import { MqttIngest } from './mqtt-ingest.js';
+import { type JobSink } from '../queue/index.js';
+import { type CredentialSource } from '../sources/index.js';
 
 export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './mqtt-ingest.js';
 export { LeaderLock, leaderLockKey, type LeaderLockOptions } from './leader-lock.js';
 export { AckPipeline, type AckPipelineOptions, type PipelineItem } from './ack-pipeline.js';
-export { JobBuilder, type ReceivedMessage, type RejectReason } from './job-builder.js';
-export { brokerTarget, type BrokerTarget } from './mqtt-options.js';
-export { Backoff } from './backoff.js';
+export { JobBuilder, type ReceivedMessage, type RejectReason } from '../routing/index.js';
+export { brokerTarget, type BrokerTarget } from '../sources/index.js';
+export { Backoff } from '../core/index.js';
 
 export interface IngestWiring {
   /** Broker login: LufthansaCredentials or StaticMqttCredentials (auth's createAuth().credentials). */

@@ -10,13 +10,13 @@
  * - Release on a clean stop (compare-and-del), so a restarted or standby replica takes over at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Redis } from '../redis.js';
+import type { Clock } from '../core/index.js';
+import type { Logger } from '../core/index.js';
+import type { Metrics } from '../core/index.js';
+import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW = loadScript('renew-lock');
+const RELEASE = loadScript('release-lock');
 
 export interface LeaderLockOptions {
   redis: Redis;
@@ -31,12 +31,12 @@ export interface LeaderLockOptions {
 }
 
 export function leaderLockKey(prefix: string): string {
-  return `${prefix}:ingest:leader`;
+  return new RedisKeys(prefix).ingestLeader();
 }
 
 export class LeaderLock {
   readonly owner: string;
-  readonly #o: LeaderLockOptions;
+  readonly #options: LeaderLockOptions;
   readonly #log: Logger;
   #held = false;
   #renewedAt = 0;
@@ -45,7 +45,7 @@ export class LeaderLock {
   #renewFailures = 0;
 
   constructor(options: LeaderLockOptions) {
-    this.#o = options;
+    this.#options = options;
     this.owner = options.owner ?? `${process.pid}-${randomUUID()}`;
     this.#log = options.logger;
   }
@@ -67,7 +67,7 @@ export class LeaderLock {
     if (!this.#held) return;
     this.#setHeld(false);
     try {
-      await this.#o.redis.eval(RELEASE, 1, this.#o.key, this.owner);
+      await this.#options.redis.eval(RELEASE.source, 1, this.#options.key, this.owner);
     } catch (err) {
       this.#log.warn({ err }, 'could not release the leader lock; a standby takes over when it expires');
     }
@@ -81,7 +81,7 @@ export class LeaderLock {
 
   async #tick(): Promise<void> {
     if (!this.#running) return;
-    const { ttl } = this.#o;
+    const { ttl } = this.#options;
     if (this.#held) await this.#renew();
     else await this.#acquire();
     if (!this.#running) return;
@@ -89,19 +89,19 @@ export class LeaderLock {
   }
 
   async #acquire(): Promise<void> {
-    const { redis, key, ttl } = this.#o;
+    const { redis, key, ttl } = this.#options;
     try {
       const ok = await redis.set(key, this.owner, 'PX', ttl, 'NX');
       if (ok === 'OK' && this.#running) {
-        this.#renewedAt = this.#o.clock.now();
+        this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         this.#setHeld(true);
         this.#log.info({ ttl }, 'leader lock acquired: this replica runs the MQTT ingest');
-        this.#o.onAcquired();
+        this.#options.onAcquired();
         return;
       }
       if (ok === 'OK') {
-        await redis.eval(RELEASE, 1, key, this.owner);
+        await redis.eval(RELEASE.source, 1, key, this.owner);
         return;
       }
       const remaining = await redis.pttl(key);
@@ -113,26 +113,26 @@ export class LeaderLock {
   }
 
   async #renew(): Promise<void> {
-    const { redis, key, ttl } = this.#o;
+    const { redis, key, ttl } = this.#options;
     let timer: NodeJS.Timeout | undefined;
     try {
       const renewed = await Promise.race([
-        redis.eval(RENEW, 1, key, this.owner, String(ttl)) as Promise<number>,
+        redis.eval(RENEW.source, 1, key, this.owner, String(ttl)) as Promise<number>,
         new Promise<never>(
           (_, reject) => (timer = setTimeout(() => reject(new Error('renewal timed out')), ttl / 3)),
         ),
       ]);
       if (renewed === 1) {
-        this.#renewedAt = this.#o.clock.now();
+        this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         return;
       }
       this.#lose('another replica holds the leader lock');
     } catch (err) {
       this.#renewFailures += 1;
-      if (this.#o.clock.now() - this.#renewedAt >= ttl * 0.8) {
+      if (this.#options.clock.now() - this.#renewedAt >= ttl * 0.8) {
         this.#lose(
-          `could not renew the leader lock for ${Math.round((this.#o.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
+          `could not renew the leader lock for ${Math.round((this.#options.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
         );
       } else {
         this.#log.debug({ err }, 'leader lock renewal failed; retrying');
@@ -145,12 +145,12 @@ export class LeaderLock {
   #lose(reason: string): void {
     this.#setHeld(false);
     this.#log.warn({ reason }, `leader lock lost (${reason}): disconnecting MQTT, now standby`);
-    this.#o.onLost(reason);
+    this.#options.onLost(reason);
     this.#schedule(50);
   }
 
   #setHeld(held: boolean): void {
     this.#held = held;
-    this.#o.metrics.leader.set(held ? 1 : 0);
+    this.#options.metrics.leader.set(held ? 1 : 0);
   }
 }

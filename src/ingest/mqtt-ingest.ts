@@ -20,16 +20,18 @@ import {
   type IPublishPacket,
   type MqttClient,
 } from 'mqtt';
-import type { AppDeps, Part } from '../app.js';
-import type { IngestStatus } from '../admin/status.js';
-import type { BrokerCredentials, CredentialSource } from '../auth/types.js';
-import type { JobSink } from '../delivery/job.js';
-import type { Logger } from '../logger.js';
+import type { AppDeps, Part } from '../core/index.js';
+import type { IngestStatus } from '../admin/index.js';
+import type { Logger } from '../core/index.js';
 import { AckPipeline } from './ack-pipeline.js';
-import { Backoff } from './backoff.js';
-import { JobBuilder, type ReceivedMessage } from './job-builder.js';
+import { SubscriptionGrants } from './subscription-grants.js';
+import { connectSuccessor } from './login-rotation.js';
+import { Backoff } from '../core/index.js';
+import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
-import { brokerTarget } from './mqtt-options.js';
+import { brokerTarget, subscriptionFor } from '../sources/index.js';
+import { type JobSink } from '../queue/index.js';
+import { type BrokerCredentials, type CredentialSource } from '../sources/index.js';
 
 /** Passed to mqtt.js's handleMessage callback: "no PUBACK now, ingest sends it after Redis". */
 const ACK_LATER = Object.freeze(new Error('PUBACK deferred until the jobs are stored'));
@@ -102,8 +104,7 @@ export class MqttIngest implements Part {
   #reconnectTimer?: NodeJS.Timeout;
   #sessionPresent?: boolean;
   #subscribedOnce = false;
-  #grantedQos: Record<string, number> = {};
-  readonly #downgradesWarned = new Set<string>();
+  readonly #grants: SubscriptionGrants;
   #lastMessageAt?: number;
   #refused = false;
   #renewedAfterRefusal = false;
@@ -119,11 +120,11 @@ export class MqttIngest implements Part {
     this.#log = deps.logger.child({ module: 'ingest' });
     this.#builder = new JobBuilder(deps.config, deps.metrics, this.#log);
     this.#backoff = new Backoff({ cap: deps.config.ingest.reconnectMaxDelay, random: options.random });
-    const { source } = deps.config;
-    this.#received = deps.metrics.messagesReceived.labels({ source: source.kind });
-    const settings = source.kind === 'lufthansa' ? source.lufthansa : source.mqtt;
-    this.#topics = settings.topics;
-    this.#qos = settings.qos;
+    const subscription = subscriptionFor(deps.config);
+    this.#received = deps.metrics.messagesReceived.labels({ source: subscription.kind });
+    this.#topics = subscription.topics;
+    this.#qos = subscription.qos;
+    this.#grants = new SubscriptionGrants(subscription.qos, deps.metrics, this.#log);
   }
 
   async start(): Promise<void> {
@@ -185,7 +186,7 @@ export class MqttIngest implements Part {
       ...(this.#lastMessageAt !== undefined
         ? { lastMessageAt: new Date(this.#lastMessageAt).toISOString() }
         : {}),
-      grantedQos: { ...this.#grantedQos },
+      grantedQos: this.#grants.snapshot(),
     };
   }
 
@@ -278,33 +279,13 @@ export class MqttIngest implements Part {
       }
       this.#subscribedOnce = true;
       (granted as unknown[]).forEach((code, i) =>
-        this.#onGranted(topics[i]!, typeof code === 'number' ? code : Number((code as { qos?: number }).qos)),
+        this.#grants.onGranted(
+          topics[i]!,
+          typeof code === 'number' ? code : Number((code as { qos?: number }).qos),
+        ),
       );
     };
     client.subscribe(topics, { qos: this.#qos }, onSuback);
-  }
-
-  #onGranted(topic: string, code: number): void {
-    const { metrics } = this.#deps;
-    this.#grantedQos[topic] = code;
-    if (code >= 0x80) {
-      this.#log.error(
-        { topic, code },
-        `the broker refused the subscription to "${topic}" (SUBACK 0x${code.toString(16)}): check the topic filter and the client's auth groups`,
-      );
-      return;
-    }
-    metrics.mqttGrantedQos.set({ topic }, code);
-    if (code < this.#qos) {
-      metrics.mqttQosDowngrades.inc({ topic });
-      if (!this.#downgradesWarned.has(topic)) {
-        this.#downgradesWarned.add(topic);
-        this.#log.warn(
-          { topic, requested: this.#qos, granted: code },
-          `the broker granted QoS ${code} for "${topic}" (requested ${this.#qos}): messages sent while the bridge is disconnected are not redelivered`,
-        );
-      }
-    }
   }
 
   #onPublish(client: MqttClient, packet: IPublishPacket, callback: (error?: Error) => void): void {
@@ -373,34 +354,25 @@ export class MqttIngest implements Part {
       { from: current.clientId, to: next.clientId },
       'broker credentials were renewed: connecting the new session before closing the current one',
     );
-    const successor = target.url ? connect(target.url, target.options) : connect(target.options);
-    this.#successor = successor;
-    successor.handleMessage = (packet, callback) => this.#onPublish(successor, packet, callback);
-    const abandon = (reason: string) => {
-      if (this.#successor !== successor) return;
-      this.#successor = undefined;
-      successor.removeAllListeners();
-      successor.on('error', () => undefined);
-      successor.end(true);
-      this.#log.warn(
-        { to: next.clientId, reason },
-        'switching to the renewed broker login failed; the current session goes on, retrying later',
-      );
-    };
-    successor.on('error', (err) => abandon(err.message));
-    successor.on('close', () => abandon('connection closed'));
-    successor.once('connect', () => {
-      successor.subscribe(this.#topics, { qos: this.#qos }, (err, _subs, packet) => {
-        const granted = (packet?.granted ?? []) as unknown[];
-        const codes = granted.map((c) => (typeof c === 'number' ? c : Number((c as { qos?: number }).qos)));
-        if (err || codes.length !== this.#topics.length || codes.some((c) => c >= 0x80)) {
-          abandon(`subscription refused (${err?.message ?? codes.join(',')})`);
-          return;
-        }
-        if (this.#successor !== successor) return;
-        this.#switchTo(successor, next, target.describe, codes);
-      });
+    const successor = connectSuccessor({
+      target,
+      topics: this.#topics,
+      qos: this.#qos,
+      onPublish: (client, packet, callback) => this.#onPublish(client, packet, callback),
+      onReady: (client, granted) => {
+        if (this.#successor === client) this.#switchTo(client, next, target.describe, granted);
+      },
+      onFailed: (client, reason) => {
+        if (this.#successor !== client) return false;
+        this.#successor = undefined;
+        this.#log.warn(
+          { to: next.clientId, reason },
+          'switching to the renewed broker login failed; the current session goes on, retrying later',
+        );
+        return true;
+      },
     });
+    this.#successor = successor;
   }
 
   #switchTo(successor: MqttClient, login: BrokerCredentials, target: string, granted: number[]): void {
@@ -416,7 +388,7 @@ export class MqttIngest implements Part {
     this.#sessionPresent = false;
     this.#connectedAt = this.#deps.clock.now();
     this.#subscribedOnce = true;
-    granted.forEach((code, i) => this.#onGranted(this.#topics[i]!, code));
+    granted.forEach((code, i) => this.#grants.onGranted(this.#topics[i]!, code));
     this.#log.info({ clientId: login.clientId }, 'now receiving on the renewed broker login');
     if (!old) return;
     // The old session is not used again: end it once what it delivered has been acked.

@@ -4,10 +4,10 @@
  * compiled once; route() runs per message on the hot path.
  */
 import type { WebhookConfig } from '../config/index.js';
-import type { EventEnvelope, ParsedPayload } from '../events/envelope.js';
-import { eventTypeAllowed } from '../events/type-filter.js';
+import { eventTypeAllowed } from './type-filter.js';
 import { topicMatches } from './topic.js';
 import { compileWhere, whereHolds, type WhereCondition } from './where.js';
+import { type EventEnvelope, type ParsedPayload } from '../queue/index.js';
 
 interface CompiledWebhook {
   webhook: WebhookConfig;

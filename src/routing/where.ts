@@ -14,6 +14,8 @@
  * - A payload that is not JSON has no fields, so no condition holds on it.
  */
 
+import { valueAtPath } from '../core/index.js';
+
 export type WhereValue = string | number | boolean | null;
 
 export interface WhereCondition {
@@ -26,23 +28,6 @@ export function compileWhere(where: Record<string, unknown>): WhereCondition[] {
     path: path.split('.'),
     accepted: (Array.isArray(accepted) ? accepted : [accepted]) as WhereValue[],
   }));
-}
-
-/** The value at a dotted path (already split), or undefined when any step is missing. */
-export function valueAtPath(json: unknown, path: readonly string[]): unknown {
-  let current = json;
-  for (const segment of path) {
-    if (Array.isArray(current)) {
-      if (!/^\d+$/.test(segment)) return undefined;
-      current = current[Number(segment)];
-    } else if (current !== null && typeof current === 'object') {
-      if (!Object.hasOwn(current, segment)) return undefined;
-      current = (current as Record<string, unknown>)[segment];
-    } else {
-      return undefined;
-    }
-  }
-  return current;
 }
 
 export function whereHolds(conditions: readonly WhereCondition[], json: unknown, isJson: boolean): boolean {

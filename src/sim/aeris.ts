@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { closeServer, listenLoopback } from './net.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/index.js';
 
 export interface AerisAccount {
   clientId: string;

@@ -6,8 +6,8 @@
  * 403 with X-Mashery-Error-Code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import type { Clock } from '../core/index.js';
+import { systemClock } from '../core/index.js';
 import type { FlightBoard } from './flights.js';
 
 /** What mountFlightStatus needs of the API simulator (LufthansaApiSim). */

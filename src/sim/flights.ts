@@ -4,8 +4,8 @@
  * the resource shows the new gate, after "Cancelled" FlightStatus CD, after "Departed" DP with the
  * actual time. Times are kept in UTC; local times use each airport's winter (November) offset.
  */
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import type { Clock } from '../core/index.js';
+import { systemClock } from '../core/index.js';
 
 interface Airport {
   /** UTC offset in hours, winter time. */

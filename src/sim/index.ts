@@ -14,3 +14,10 @@ export {
   type AerisAnswerMode,
   type AerisTokenSimOptions,
 } from './aeris.js';
+export * from './lufthansa-api.js';
+export * from './broker.js';
+export * from './flights.js';
+export * from './flight-status.js';
+export * from './publisher.js';
+export * from './receiver.js';
+export * from './net.js';

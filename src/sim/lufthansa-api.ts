@@ -11,7 +11,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
 import { closeServer, listenLoopback } from './net.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/index.js';
 
 export type LufthansaFault = 'unauthorized' | 'server-error' | 'slow' | 'malformed' | 'missing-field';
 export type LufthansaEndpoint = 'token' | 'certificate';

@@ -7,7 +7,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/index.js';
 
 export interface FlightUpdateNotification {
   topic: string;

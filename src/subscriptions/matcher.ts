@@ -6,7 +6,7 @@
  * costs its 3-5 key lookups whatever the number of webhooks and subscriptions, with no Redis round
  * trip, and a message no one subscribed to costs nothing more.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/index.js';
 import { decodeEntries, entryMatches, isLive, ListInterner, type IndexEntry } from './index-entry.js';
 import { messageIndexKeys, type MatchableMessage } from './rule.js';
 import type { SubscriptionStore } from './store.js';

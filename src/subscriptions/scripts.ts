@@ -3,7 +3,7 @@
  * changes a record, its webhook's id set and index line, and appends to the change log in one
  * atomic step; all keys share the {subs} hash tag.
  */
-import { LuaScript } from '../redis.js';
+import { LuaScript } from '../redis/index.js';
 
 /** Shared by both scripts: split an index field into other lines and the id's own; expiry of a line; log a change. */
 const WITHOUT_ID = `

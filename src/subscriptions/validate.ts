@@ -2,7 +2,7 @@
  * Checks a subscription request (a parsed JSON body) and normalises it into a rule, or lists every
  * problem with the field it concerns, so the admin API can answer 400 naming the field.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/index.js';
 import { expiryOf, normaliseFlight, type SubscriptionRule } from './rule.js';
 
 export interface WebhookInfo {

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
-import { LuaScript } from '../redis.js';
+import type { Clock } from '../core/index.js';
+import { LuaScript } from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
 import { flightBucket, messageBucket, timelineKeys, type TimelineKeys } from './keys.js';
 import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';

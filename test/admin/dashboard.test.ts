@@ -12,11 +12,10 @@ import type { Browser } from 'playwright-core';
 import { App } from '../../src/app.js';
 import { AdminServer } from '../../src/admin/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { jobOptionsFor, type JobEntry } from '../../src/delivery/index.js';
-import { QueueJobWriter } from '../../src/routing/index.js';
 import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { captureLogger } from '../helpers/logger.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
+import { jobOptionsFor, type JobEntry, QueueJobWriter } from '../../src/queue/index.js';
 
 const CHROMIUM = process.env.FLUP_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = `dash-${randomBytes(12).toString('hex')}`;

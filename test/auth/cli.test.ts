@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { credentialKey } from '../../src/auth/index.js';
-import { connectRedis } from '../../src/redis.js';
+import { connectRedis } from '../../src/redis/connection.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
 import { cleanRedis } from './harness.js';
+import { credentialKey } from '../../src/sources/index.js';
 
 type Io = Parameters<typeof main>[1];
 

@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.js';
 import { createDeps } from '../../src/app.js';
+import { LufthansaApiSim } from '../../src/sim/index.js';
+import { captureLogger } from '../helpers/logger.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
+import { cleanRedis } from './harness.js';
 import {
   createAuth,
   LufthansaApiToken,
   LufthansaCredentials,
   StaticMqttCredentials,
-} from '../../src/auth/index.js';
-import { LufthansaApiSim } from '../../src/sim/index.js';
-import { captureLogger } from '../helpers/logger.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { cleanRedis } from './harness.js';
+} from '../../src/sources/index.js';
 
 test('createAuth picks Lufthansa credentials and the API token for source.kind lufthansa', async (t) => {
   const sim = new LufthansaApiSim();

@@ -1,17 +1,17 @@
 /** Shared setup of the auth tests: the Lufthansa API simulator, a Redis prefix, a controllable clock. */
 import type { TestContext } from 'node:test';
-import { connectRedis, type Redis } from '../../src/redis.js';
-import { Metrics } from '../../src/admin/metrics.js';
-import { SecretRegistry } from '../../src/logger.js';
+import { connectRedis, type Redis } from '../../src/redis/connection.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { SecretRegistry } from '../../src/core/logger.js';
 import type { LufthansaSourceConfig } from '../../src/config/index.js';
+import { LufthansaApiSim, type LufthansaApiSimOptions } from '../../src/sim/index.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
+import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
 import {
   LufthansaApiToken,
   LufthansaCredentials,
   type LufthansaCredentialsDeps,
-} from '../../src/auth/index.js';
-import { LufthansaApiSim, type LufthansaApiSimOptions } from '../../src/sim/index.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+} from '../../src/sources/index.js';
 
 export class TestClock {
   constructor(public time = Date.UTC(2026, 10, 23, 10, 0, 0)) {}

@@ -7,18 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import Provider from 'oidc-provider';
-import { Metrics } from '../../src/admin/metrics.js';
-import { connectRedis } from '../../src/redis.js';
-import { SecretRegistry } from '../../src/logger.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { connectRedis } from '../../src/redis/connection.js';
+import { SecretRegistry } from '../../src/core/logger.js';
 import type { PkceProviderConfig } from '../../src/config/index.js';
-import {
-  LoginRequiredError,
-  PkceTokenProvider,
-  pkceChallenge,
-  pkceLogin,
-  tokenKey,
-  type PkceLoginResult,
-} from '../../src/auth/index.js';
+import { LoginRequiredError, PkceTokenProvider, tokenKey } from '../../src/auth/index.js';
+import { pkceChallenge, pkceLogin, type PkceLoginResult } from '../../src/cli/pkce-login.js';
 import { captureLogger } from '../helpers/logger.js';
 import { freePort, SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { cleanRedis, metricValue, TestClock } from './harness.js';

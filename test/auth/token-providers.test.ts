@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Metrics } from '../../src/admin/metrics.js';
-import { SecretRegistry } from '../../src/logger.js';
-import { connectRedis } from '../../src/redis.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { SecretRegistry } from '../../src/core/logger.js';
+import { connectRedis } from '../../src/redis/connection.js';
 import type {
   AerisProviderConfig,
   ClientCredentialsProviderConfig,

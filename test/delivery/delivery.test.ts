@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { run as dlq } from '../../src/cli/commands/dlq.js';
 import type { TokenProvider } from '../../src/auth/types.js';
-import { DeferDelivery, type Enricher } from '../../src/delivery/index.js';
 import { uniquePrefix, waitFor } from '../helpers/servers.js';
 import {
   flightEvent,
@@ -18,6 +17,7 @@ import {
   testConfig,
   type Receiver,
 } from './support.js';
+import { DeferDelivery, type Enricher } from '../../src/queue/index.js';
 
 const fast = { retry: { initialDelay: 50, maxDelay: 200, attempts: 5 } };
 

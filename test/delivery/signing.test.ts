@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { signatureHeaders } from '../../src/delivery/signing.js';
-import { retryDelay } from '../../src/delivery/options.js';
 import { classifyStatus, parseRetryAfter } from '../../src/delivery/outcome.js';
 import { newSecret } from './support.js';
+import { retryDelay } from '../../src/delivery/index.js';
 
 const retry = { attempts: 20, initialDelay: 1000, factor: 2, maxDelay: 3_600_000, schedule: [] };
 

@@ -5,23 +5,21 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createDeps, type AppDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
-import type { EventEnvelope } from '../../src/events/envelope.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { DeadLetters, DeliveryWorkers, WebhookAdminService as Webhooks } from '../../src/delivery/index.js';
+import type { TokenProvider } from '../../src/auth/types.js';
+import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+import { deleteByPrefix } from '../../src/redis/connection.js';
+import { SHARED_REDIS_URL } from '../helpers/servers.js';
 import {
-  DeadLetters,
-  DeliveryWorkers,
-  Webhooks,
+  type EventEnvelope,
   BATCH_JOB_NAME,
   batchJobOptions,
   jobOptionsFor,
   queueName,
   type DeliveryJobData,
   type Enricher,
-} from '../../src/delivery/index.js';
-import type { TokenProvider } from '../../src/auth/types.js';
-import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
-import { deleteByPrefix } from '../../src/redis.js';
-import { SHARED_REDIS_URL } from '../helpers/servers.js';
+} from '../../src/queue/index.js';
 
 export function newSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;

@@ -1,15 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  buildEnvelope,
-  parsePayload,
-  type EnvelopeOptions,
-  type EventEnvelope,
-} from '../../src/events/index.js';
-import { FLIGHT_EVENT_TYPES } from '../../src/events/index.js';
 import { FlightBoard } from '../../src/sim/flights.js';
 import { validate } from './json-schema.js';
+import { FLIGHT_EVENT_TYPES } from '../../src/sources/index.js';
+import { buildEnvelope, parsePayload, type EnvelopeOptions } from '../../src/routing/index.js';
+import { type EventEnvelope } from '../../src/queue/index.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../docs/envelope.schema.json', import.meta.url), 'utf8'),

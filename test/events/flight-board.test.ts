@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlightBoard, FLUP_MESSAGES } from '../../src/sim/flights.js';
-import { relatedLink } from '../../src/events/index.js';
+import { relatedLink } from '../../src/sources/lufthansa/index.js';
 
 const DATE = '2026-11-23';
 

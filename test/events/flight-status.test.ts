@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeferDelivery } from '../../src/delivery/job.js';
-import type { EventEnvelope } from '../../src/events/index.js';
+import { DeferDelivery } from '../../src/queue/job.js';
 import type { TokenProvider } from '../../src/auth/types.js';
 import { captureLogger } from '../helpers/logger.js';
 import { freePort } from '../helpers/servers.js';
@@ -19,6 +18,7 @@ import {
   startRecorder,
   uniquePrefix,
 } from './support.js';
+import { type EventEnvelope } from '../../src/queue/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventTypeAllowed, eventTypeMatches } from '../../src/events/index.js';
+import { eventTypeAllowed, eventTypeMatches } from '../../src/routing/index.js';
 
 test('event type filters: exact types, one-segment and trailing wildcards', () => {
   assert.equal(eventTypeMatches('flight.cancelled', 'flight.cancelled'), true);

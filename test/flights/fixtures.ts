@@ -2,7 +2,7 @@
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import type { FlightRef, FlightSummary } from '../../src/flights/index.js';
-import { deleteByPrefix } from '../../src/redis.js';
+import { deleteByPrefix } from '../../src/redis/index.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
 
 export const LH400: FlightRef = { carrier: 'LH', flightNumber: '400', date: '2026-11-23' };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { deleteByPrefix } from '../../src/redis.js';
+import { deleteByPrefix } from '../../src/redis/index.js';
 import { FlightKeys, FlightOrdering } from '../../src/flights/index.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { LH400, sharedRedis } from './fixtures.js';

@@ -1,6 +1,6 @@
 /** A real pino logger whose lines the test can read. */
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import type { LogLevel } from '../../src/config/index.js';
 
 export interface CapturedLogger {

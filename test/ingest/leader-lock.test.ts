@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Metrics } from '../../src/admin/metrics.js';
-import { systemClock } from '../../src/clock.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { systemClock } from '../../src/core/clock.js';
 import { LeaderLock } from '../../src/ingest/leader-lock.js';
-import { connectRedis } from '../../src/redis.js';
+import { connectRedis } from '../../src/redis/connection.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { silentLogger } from './support.js';
 import { LockWatch } from '../helpers/lock-watch.js';

@@ -5,12 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDeps, type AppDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
-import { createAuth } from '../../src/auth/index.js';
-import type { BrokerCredentials, CredentialSource, RenewReason } from '../../src/auth/types.js';
+import { Metrics } from '../../src/core/metrics.js';
 import type { Config } from '../../src/config/index.js';
 import { createIngest, MqttIngest } from '../../src/ingest/index.js';
-import { QueueJobWriter } from '../../src/routing/index.js';
 import { LufthansaBrokerSim } from '../../src/sim/broker.js';
 import { LufthansaApiSim } from '../../src/sim/lufthansa-api.js';
 import { FlightBoard } from '../../src/sim/flights.js';
@@ -19,6 +16,13 @@ import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
 import { createTestPki, type TestPki } from '../helpers/tls.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { configFrom, deleteKeys, hook, jobIds } from './support.js';
+import { QueueJobWriter } from '../../src/queue/index.js';
+import {
+  createAuth,
+  type BrokerCredentials,
+  type CredentialSource,
+  type RenewReason,
+} from '../../src/sources/index.js';
 
 interface Sims {
   api: LufthansaApiSim;

@@ -3,11 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { connectAsync } from 'mqtt';
-import { StaticMqttCredentials } from '../../src/auth/index.js';
 import type { Config } from '../../src/config/index.js';
-import { queueName } from '../../src/delivery/job.js';
 import { createIngest } from '../../src/ingest/index.js';
-import { QueueJobWriter } from '../../src/routing/index.js';
 import { FlightUpdatePublisher } from '../../src/sim/publisher.js';
 import type { AppDeps } from '../../src/app.js';
 import {
@@ -17,8 +14,9 @@ import {
   uniquePrefix,
   waitFor,
 } from '../helpers/servers.js';
-import { isBatch } from '../../src/delivery/job.js';
 import { configFrom, deleteKeys, hook, jobIds, testDeps } from './support.js';
+import { queueName, QueueJobWriter, isBatch } from '../../src/queue/index.js';
+import { StaticMqttCredentials } from '../../src/sources/index.js';
 
 async function counter(metric: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
   return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);

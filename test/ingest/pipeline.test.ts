@@ -1,10 +1,10 @@
 /** AckPipeline and JobBuilder without a broker: batching, ack order, pause on write failure. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Metrics } from '../../src/admin/metrics.js';
-import type { JobEntry, JobSink } from '../../src/delivery/job.js';
+import { Metrics } from '../../src/core/metrics.js';
+import type { JobEntry, JobSink } from '../../src/queue/job.js';
 import { AckPipeline } from '../../src/ingest/ack-pipeline.js';
-import { JobBuilder, type ReceivedMessage } from '../../src/ingest/job-builder.js';
+import { JobBuilder, type ReceivedMessage } from '../../src/routing/job-builder.js';
 import { waitFor } from '../helpers/servers.js';
 import { configFrom, hook, silentLogger } from './support.js';
 

@@ -1,13 +1,13 @@
 /** Redis (AOF on) stopped for 10 s mid-stream: no PUBACK while it is down, nothing lost. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StaticMqttCredentials } from '../../src/auth/index.js';
 import { createIngest } from '../../src/ingest/index.js';
-import { QueueJobWriter } from '../../src/routing/index.js';
 import { FlightUpdatePublisher } from '../../src/sim/publisher.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startMosquitto, startRedis, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { configFrom, hook, jobIds, testDeps } from './support.js';
+import { QueueJobWriter } from '../../src/queue/index.js';
+import { StaticMqttCredentials } from '../../src/sources/index.js';
 
 const value = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { connectAsync, type IPublishPacket } from 'mqtt';
 import { LufthansaBrokerSim, type BrokerLoginResult } from '../../src/sim/broker.js';
 import { FlightUpdatePublisher, randomNotification } from '../../src/sim/publisher.js';
-import { parseFlightTopic, FLIGHT_EVENT_TYPES } from '../../src/events/envelope.js';
 import { waitFor } from '../helpers/servers.js';
+import { parseFlightTopic, FLIGHT_EVENT_TYPES } from '../../src/sources/index.js';
 
 const LOGINS: Record<string, BrokerLoginResult> = { good: 'ok', old: 'expired', wrong: 'bad-password' };
 const verifyLogin = async (username: string, password: string): Promise<BrokerLoginResult> =>

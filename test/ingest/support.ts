@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDeps, type AppDeps } from '../../src/app.js';
-import { Metrics } from '../../src/admin/metrics.js';
+import { Metrics } from '../../src/core/metrics.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { BATCH_JOB_NAME, queueName, type BatchJobData } from '../../src/delivery/job.js';
-import type { Logger } from '../../src/logger.js';
-import { deleteByPrefix } from '../../src/redis.js';
-import { createLogger } from '../../src/logger.js';
+import type { Logger } from '../../src/core/logger.js';
+import { deleteByPrefix } from '../../src/redis/connection.js';
+import { createLogger } from '../../src/core/logger.js';
+import { BATCH_JOB_NAME, queueName, type BatchJobData } from '../../src/queue/index.js';
 
 export const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, secretValues } from '../../src/config/index.js';
-import { SecretRegistry } from '../../src/logger.js';
+import { SecretRegistry } from '../../src/core/logger.js';
 import { captureLogger } from '../helpers/logger.js';
 
 const SECRETS = {

@@ -1,11 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { QueueJobWriter } from '../../src/routing/job-writer.js';
-import { isBatch, queueName, type BatchJobData, type JobEntry } from '../../src/delivery/job.js';
-import { connectRedis } from '../../src/redis.js';
+import { connectRedis } from '../../src/redis/connection.js';
 import { SHARED_REDIS_URL, startRedis, uniquePrefix } from '../helpers/servers.js';
 import { configFrom, deleteKeys, hook, jobIds, silentLogger } from '../ingest/support.js';
+import {
+  QueueJobWriter,
+  isBatch,
+  queueName,
+  type BatchJobData,
+  type JobEntry,
+} from '../../src/queue/index.js';
 
 function entry(webhookId: string, jobId: string): JobEntry {
   return {

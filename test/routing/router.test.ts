@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from '../../src/routing/router.js';
-import { messageKeyFn, envelopeId } from '../../src/routing/message-key.js';
-import { valueAtPath } from '../../src/routing/where.js';
-import { buildEnvelope, parsePayload } from '../../src/events/envelope.js';
+import { buildEnvelope, parsePayload } from '../../src/routing/envelope.js';
 import { configFrom, hook } from '../ingest/support.js';
+import { messageKeyFn, envelopeId } from '../../src/queue/index.js';
+import { valueAtPath } from '../../src/core/index.js';
 
 const LH_SOURCE = { kind: 'lufthansa', lufthansa: { clientKey: 'k', clientSecret: 's' } };
 

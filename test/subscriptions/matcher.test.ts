@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectRedis, deleteByPrefix } from '../../src/redis.js';
+import { connectRedis, deleteByPrefix } from '../../src/redis/index.js';
 import {
   SubscriptionMatcher,
   SubscriptionStore,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectRedis } from '../../src/redis.js';
+import { connectRedis } from '../../src/redis/index.js';
 import { SubscriptionMatcher, SubscriptionStore } from '../../src/subscriptions/index.js';
 import { startRedis } from '../helpers/servers.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
-import { connectRedis, deleteByPrefix } from '../../src/redis.js';
+import { connectRedis, deleteByPrefix } from '../../src/redis/index.js';
 import {
   IdempotencyConflictError,
   SubscriptionStore,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectRedis, deleteByPrefix } from '../../src/redis.js';
+import { connectRedis, deleteByPrefix } from '../../src/redis/index.js';
 import { TimelineStore, type TimelineStoreOptions, type AttemptInput } from '../../src/timeline/index.js';
 import { testRule } from '../../src/subscriptions/index.js';
 import { SHARED_REDIS_URL, startRedis, uniquePrefix } from '../helpers/servers.js';

@@ -1,9 +1,9 @@
 /** Builds the configured token providers for webhook targets, by id. */
 import type { TokenProviderConfig } from '../../config/index.js';
-import type { Logger, SecretRegistry } from '../../logger.js';
-import type { Metrics } from '../../admin/metrics.js';
-import type { Clock } from '../../clock.js';
-import type { Redis } from '../../redis.js';
+import type { Logger, SecretRegistry } from '../../core/index.js';
+import type { Metrics } from '../../core/index.js';
+import type { Clock } from '../../core/index.js';
+import type { Redis } from '../../redis/index.js';
 import type { TokenProvider } from '../types.js';
 import type { FetchLike } from '../http.js';
 import { AerisTokenProvider } from './aeris.js';

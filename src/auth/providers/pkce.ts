@@ -8,11 +8,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import type { PkceProviderConfig } from '../../config/index.js';
-import type { Redis } from '../../redis.js';
+import { type Redis, RedisKeys } from '../../redis/index.js';
 import { AuthError, LoginRequiredError, errorMessage } from '../errors.js';
 import type { FetchLike } from '../http.js';
 import { resolveOAuthServer, type OAuthServer } from '../oauth-server.js';
-import { RedisLock } from '../redis-lock.js';
+import { RedisLock } from '../../redis/index.js';
 import { RefreshTokenStore, tokenKey, type StoredTokens } from '../refresh-store.js';
 import { CachedTokenProvider, refreshAt, type FetchedToken, type TokenCacheDeps } from '../token-cache.js';
 
@@ -36,7 +36,11 @@ export class PkceTokenProvider extends CachedTokenProvider {
     this.#config = config;
     this.#pkceDeps = deps;
     this.#store = new RefreshTokenStore(deps.redis, tokenKey(deps.prefix, config.id));
-    this.#lock = new RedisLock(deps.redis, `${this.#store.key}:lock`, deps.lockTtl ?? 30_000);
+    this.#lock = new RedisLock(
+      deps.redis,
+      new RedisKeys(deps.prefix).tokensLock(config.id),
+      deps.lockTtl ?? 30_000,
+    );
   }
 
   get key(): string {

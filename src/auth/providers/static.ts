@@ -1,6 +1,6 @@
 /** A fixed bearer token or basic credentials from the configuration. */
 import type { StaticProviderConfig } from '../../config/index.js';
-import type { SecretRegistry } from '../../logger.js';
+import type { SecretRegistry } from '../../core/index.js';
 import type { TokenProvider, TokenStatus } from '../types.js';
 
 export class StaticTokenProvider implements TokenProvider {

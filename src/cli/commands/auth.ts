@@ -1,6 +1,6 @@
 /** `auth login <provider-id>`: one-time authorization-code + PKCE login for an oauth2-pkce provider. */
 import { spawn } from 'node:child_process';
-import { pkceLogin } from '../../auth/index.js';
+import { pkceLogin } from '../pkce-login.js';
 import {
   CliError,
   commandRuntime,

@@ -3,10 +3,9 @@
  * never the JWT). `credentials renew`: asks the Certificate Manager for new ones now.
  */
 import type { Config } from '../../config/index.js';
-import type { Logger, SecretRegistry } from '../../logger.js';
-import type { Redis } from '../../redis.js';
-import { systemClock } from '../../clock.js';
-import { LufthansaApiToken, LufthansaCredentials, type BrokerCredentials } from '../../auth/index.js';
+import type { Logger, SecretRegistry } from '../../core/index.js';
+import type { Redis } from '../../redis/index.js';
+import { systemClock } from '../../core/index.js';
 import {
   CliError,
   commandRuntime,
@@ -15,6 +14,12 @@ import {
   parseCommandArgs,
   type CommandContext,
 } from '../context.js';
+import {
+  LufthansaApiToken,
+  LufthansaCredentials,
+  subscriptionFor,
+  type BrokerCredentials,
+} from '../../sources/index.js';
 
 const USAGE = 'usage: flup-bridge credentials show|renew [--config FILE]';
 
@@ -23,7 +28,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [sub] = positionals;
   if (sub !== 'show' && sub !== 'renew') throw new CliError(USAGE, 2);
   const config = loadCommandConfig(ctx, configFile(ctx, values.config));
-  if (config.source.kind !== 'lufthansa') {
+  if (subscriptionFor(config).kind !== 'lufthansa') {
     const m = config.source.mqtt;
     if (sub === 'renew')
       throw new CliError(

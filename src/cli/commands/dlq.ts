@@ -4,8 +4,8 @@
  * flup-bridge dlq purge [--webhook W] [--since T]
  */
 import { parseDuration } from '../../config/index.js';
-import { connectRedis } from '../../redis.js';
-import type { DeadLetter } from '../../admin/status.js';
+import { connectRedis } from '../../redis/index.js';
+import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
 import {
   CliError,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseCommandArgs, type CommandContext } from '../context.js';
-import { generateSigningKeyPair } from '../../delivery/signing-keys.js';
+import { generateSigningKeyPair } from '../../delivery/index.js';
 
 /**
  * Prints a new 32-byte Standard Webhooks secret (whsec_), or with --asymmetric an ed25519 pair:

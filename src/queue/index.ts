@@ -1,0 +1,16 @@
+/**
+ * The contract between ingest and delivery: job shapes, the envelope type, job options, the job
+ * writer with its dedup and message keys, and the one way to open a webhook's queue.
+ */
+export * from './envelope.js';
+export * from './job.js';
+export * from './options.js';
+export * from './queues.js';
+export { messageKeyFn, envelopeId, type MessageKeyFn } from './message-key.js';
+export { DedupMemory, type StoredJob } from './dedup.js';
+export {
+  QueueJobWriter,
+  defaultJobOptions,
+  type JobOptionsFn,
+  type QueueJobWriterOptions,
+} from './job-writer.js';

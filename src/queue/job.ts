@@ -1,0 +1,70 @@
+/**
+ * The contract between ingest/routing (producers) and delivery (consumers): what a job holds and
+ * how jobs are written. One BullMQ queue per webhook, named `wh.<webhookId>` under redis.prefix.
+ */
+import type { EventEnvelope } from './envelope.js';
+
+export interface DeliveryJobData {
+  event: EventEnvelope;
+  /** base64 of the payload as received; only for webhooks with body: raw. */
+  raw?: string;
+  /** Set at ingest when the message must not be delivered (oversized, invalid payload policy):
+   * the worker dead-letters it at once with this reason. */
+  reject?: string;
+}
+
+export interface JobEntry {
+  webhookId: string;
+  /** Stable per (message, webhook): a redelivered message adds nothing while the first is retained. */
+  jobId: string;
+  data: DeliveryJobData;
+}
+
+/**
+ * One job carrying many messages for one webhook: each gets its first attempt inside it, and a
+ * message not delivered at once is handed off as a job of its own (jobId = its key). Saves the
+ * per-job Redis work (add, fetch, finish, events) on the common path where the first try succeeds.
+ */
+export interface BatchJobData {
+  batch: BatchItem[];
+}
+
+export interface BatchItem {
+  jobId: string;
+  data: DeliveryJobData;
+}
+
+export const BATCH_JOB_NAME = 'flup.batch';
+
+export function isBatch(data: DeliveryJobData | BatchJobData): data is BatchJobData {
+  return Array.isArray((data as BatchJobData).batch);
+}
+
+/** Ingest writes through this; resolving means Redis has every job of the batch. */
+export interface JobSink {
+  addBulk(entries: JobEntry[]): Promise<void>;
+}
+
+/**
+ * Thrown by an enricher (or anything before the HTTP call) when the delivery must wait and try
+ * again later WITHOUT spending one of its attempts (rate limit, upstream outage).
+ */
+export class DeferDelivery extends Error {
+  constructor(
+    readonly delayMs: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'DeferDelivery';
+  }
+}
+
+/** Adds data to an event before delivery (e.g. the Flight Status resource). */
+export interface Enricher {
+  /** Returns the enriched event; throws DeferDelivery to wait without using an attempt. */
+  enrich(
+    event: DeliveryJobData['event'],
+    webhook: import('../config/index.js').WebhookConfig,
+    firstTriedAt: number,
+  ): Promise<DeliveryJobData['event']>;
+}

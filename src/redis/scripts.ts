@@ -1,0 +1,20 @@
+/**
+ * The one loader of the Lua scripts in ./scripts (one script per file, KEYS/ARGV in its header).
+ * Read next to this module, so it works from src/ under tsx and from dist/ (the build copies them).
+ */
+import { readFileSync } from 'node:fs';
+import { LuaScript } from './connection.js';
+
+export type ScriptName =
+  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-record-stored';
+
+const loaded = new Map<ScriptName, LuaScript>();
+
+export function loadScript(name: ScriptName): LuaScript {
+  let script = loaded.get(name);
+  if (!script) {
+    script = new LuaScript(readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8'));
+    loaded.set(name, script);
+  }
+  return script;
+}
