@@ -375,6 +375,16 @@ export const schema: SchemaTree = {
       check: checkNonEmptyString,
       env: 'FLUP_REDIS_PREFIX',
     },
+    minReplicas: {
+      doc: 'Replicas that must confirm a batch (Redis WAIT) before ingest acknowledges it to the broker; 0 = acknowledge once the primary has it. Guards against losing acknowledged messages in a failover.',
+      default: 0,
+      check: checkInt(0, 100),
+      env: 'FLUP_REDIS_MIN_REPLICAS',
+    },
+    minReplicasTimeout: duration(
+      'Longest WAIT for redis.minReplicas; on a timeout the batch is not acknowledged (the broker redelivers it).',
+      '1s',
+    ),
   },
   source: {
     kind: {

@@ -12,12 +12,8 @@ export function jobOptionsFor(webhook: WebhookConfig, config: Config): JobsOptio
   return {
     attempts: webhook.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
-    // Completed jobs are the dedup memory: a redelivered message with the same job id adds nothing
-    // while its completed job exists. Age and count caps keep Redis bounded.
-    removeOnComplete: {
-      age: Math.ceil(config.ingest.dedupWindow / 1000),
-      count: config.delivery.completedMaxCount,
-    },
+    // Completed jobs go: the dedup memory (a sorted set of message keys) refuses redeliveries.
+    removeOnComplete: true,
     // Failed jobs are the dead letters.
     removeOnFail: { age: Math.ceil(config.delivery.deadLetterRetention / 1000) },
   };
