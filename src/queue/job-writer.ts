@@ -129,6 +129,7 @@ export class QueueJobWriter implements JobSink {
     const clients = await Promise.all(writes.map(({ target }) => target.queue.client));
     // From the first MULTI to the WAIT, no await: the commands go out in one write, in this order.
     const sent = inOneWrite(this.#redis, () => {
+      this.#dedup.prepare();
       const executed = writes.map((write, i) => this.#sendWrite(write, clients[i]!));
       const last = writes.at(-1)!;
       const confirmed = this.#replicas.required
@@ -180,7 +181,10 @@ export class QueueJobWriter implements JobSink {
       if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
       // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
       for (const [err, result] of results.slice(0, jobs.length + 2)) {
-        if (err) throw err;
+        if (err) {
+          if (String(err.message).startsWith('NOSCRIPT')) this.#dedup.forget();
+          throw err;
+        }
         // BullMQ's add script answers a negative code instead of an id when it refuses the job.
         if (typeof result === 'number' && result < 0)
           throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);

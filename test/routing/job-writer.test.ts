@@ -224,6 +224,13 @@ test('rejects while Redis is down, succeeds once it is back', async () => {
     }
     assert.ok(stored);
     assert.deepEqual(await jobIds(server.url, prefix, 'b'), ['k2']);
+
+    // The restarted server had none of the dedup scripts: the writer loaded them again.
+    await writer.addBulk([entry('a', 'k3')]);
+    await writer.addBulk([entry('a', 'k3')]);
+    // (k1 went with the killed server: it kept nothing on disk.)
+    assert.deepEqual((await jobIds(server.url, prefix, 'a')).sort(), ['k2', 'k3']);
+    assert.equal(await redis.zcard(`${prefix}:dedup:a`), 2);
   } finally {
     await writer.close();
     redis.disconnect();
