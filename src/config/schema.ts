@@ -592,7 +592,7 @@ export const schema: SchemaTree = {
   delivery: {
     deadLetterRetention: duration('Dead letters are kept this long.', '7d'),
     completedMaxCount: {
-      doc: 'Most messages remembered per webhook for dedup (completed jobs and message keys), within ingest.dedupWindow.',
+      doc: 'Most message keys remembered per webhook for dedup (a sorted set, ~100 bytes each), within ingest.dedupWindow.',
       default: 100_000,
       check: checkInt(1),
     },

@@ -10,7 +10,7 @@
 import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
 import type { BatchJobData, DeliveryJobData, JobEntry, JobSink } from './job.js';
-import { batchJobOptions } from './options.js';
+import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
 import { inOneWrite, type Redis } from '../redis/index.js';
 import { openWebhookQueue } from './queues.js';
@@ -41,7 +41,7 @@ export interface QueueJobWriterOptions {
 
 /** Completed jobs go (the dedup memory remembers their messages); dead letters are kept. */
 export function defaultJobOptions(): JobOptionsFn {
-  return () => ({ removeOnComplete: true, removeOnFail: false });
+  return () => ({ removeOnComplete: { count: COMPLETED_KEPT }, removeOnFail: false });
 }
 
 interface Target {

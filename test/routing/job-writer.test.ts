@@ -45,7 +45,7 @@ test('writes each entry to its webhook queue with retention options; a repeated 
     assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'b'), ['k1']);
     const queue = new Queue(queueName('a'), { connection: redis, prefix });
     const job = await queue.getJob('k2');
-    assert.equal(job?.opts.removeOnComplete, true);
+    assert.deepEqual(job?.opts.removeOnComplete, { count: 100 });
     assert.equal(job?.opts.removeOnFail, false);
     assert.deepEqual(job?.data.event.data, { n: 'k2' });
     await queue.close();
