@@ -64,11 +64,12 @@ test('minReplicas 1: PUBACK only after WAIT confirms; replica stopped → no PUB
     push('k1', () => (onReplicaAtAck = replicaRedis.zcard(`${prefix}:dedup:a`)));
     await waitFor(() => acked.length === 1, 10_000, 'k1 acked');
     assert.equal(await onReplicaAtAck, 1);
-    assert.equal(timeouts, 0);
+    // (On a busy machine the replica may miss a WAIT's timeout: that write is then retried.)
+    const before = timeouts;
 
     process.kill(replica.pid!, 'SIGSTOP');
     for (const key of ['k2', 'k3', 'k4']) push(key);
-    await waitFor(() => timeouts >= 3, 20_000, 'unconfirmed writes counted');
+    await waitFor(() => timeouts >= before + 3, 20_000, 'unconfirmed writes counted');
     assert.deepEqual(acked, ['k1'], 'no PUBACK while the replica cannot confirm');
     assert.equal(pipeline.paused, true);
 
