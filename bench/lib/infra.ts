@@ -54,10 +54,12 @@ async function startServer(
   };
 }
 
-export async function startRedis(): Promise<Server> {
+/** A private redis-server; `replicaOf`: the port of the master it replicates. */
+export async function startRedis(replicaOf?: number): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flup-bench-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   args.push('--dir', dir, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
   return startServer('redis-server', port, dir, 'redis-server', args, `redis://127.0.0.1:${port}`);
 }
