@@ -2,11 +2,12 @@
  * Secret handling derived from the schema: masked copies for printing, and the list of secret
  * values the logger scrubs from every line.
  */
+import { maskUrl, URL_PASSWORD_MASK } from '../core/index.js';
 import { leaves, type LeafSchema } from './schema.js';
 import { sensitivePaths, type ObjectSpec, type VariantListSpec } from './spec.js';
 import type { Config } from './types.js';
 
-export const MASK = '********';
+export const MASK = URL_PASSWORD_MASK;
 
 function getPath(obj: unknown, path: string): unknown {
   return path
@@ -34,10 +35,7 @@ function maskValue(value: unknown): unknown {
     if (value === '') return value;
     try {
       const url = new URL(value);
-      if (url.password) {
-        url.password = MASK;
-        return url.toString();
-      }
+      if (url.password) return maskUrl(url);
       if (url.protocol.endsWith(':') && url.host) return value;
     } catch {
       // not a URL: mask whole
