@@ -3,7 +3,7 @@
  * caller shares: network errors and timeouts, 5xx and 429 are retryable; everything else is not.
  * The fetch function comes in as a dependency.
  */
-import { maskUrl } from '../core/index.js';
+import { maskUrl } from '../config/index.js';
 import { AuthError } from './errors.js';
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;

@@ -2,12 +2,31 @@
  * Secret handling derived from the schema: masked copies for printing, and the list of secret
  * values the logger scrubs from every line.
  */
-import { maskUrl, URL_PASSWORD_MASK } from '../core/index.js';
 import { leaves, type LeafSchema } from './schema.js';
 import { sensitivePaths, type ObjectSpec, type VariantListSpec } from './spec.js';
 import type { Config } from './types.js';
 
-export const MASK = URL_PASSWORD_MASK;
+export const MASK = '********';
+
+/**
+ * The one URL masking for display (config check, admin API, logs, dead letters): the password replaced by ******** (the user name kept), and with
+ * `dropQuery` without the query string and fragment (which may hold keys, e.g. Aeris `cs`).
+ * Text that is not a URL comes back as `fallback`.
+ */
+export function maskUrl(url: string | URL, options: { dropQuery?: boolean; fallback?: string } = {}): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return options.fallback ?? MASK;
+  }
+  if (u.password) u.password = MASK;
+  if (options.dropQuery) {
+    u.search = '';
+    u.hash = '';
+  }
+  return u.toString();
+}
 
 function getPath(obj: unknown, path: string): unknown {
   return path

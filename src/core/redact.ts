@@ -1,10 +1,9 @@
 /**
- * The one place secrets are taken out of text and URLs: log lines, admin API answers, the
- * dashboard, what receivers get, and URLs shown anywhere.
+ * The one place secret values are taken out of text: log lines, admin API answers, the dashboard,
+ * what receivers get. (URLs for display: maskUrl in config/mask.ts.)
  */
 
 export const REDACTED = '[REDACTED]';
-export const URL_PASSWORD_MASK = '********';
 
 /** Below this length a "secret" would match ordinary text; such values are not scrubbed. */
 export const MIN_SECRET_LENGTH = 4;
@@ -40,24 +39,4 @@ export function scrub(text: string, secrets: Iterable<string>): string {
     }
   }
   return out;
-}
-
-/**
- * A URL for display: the password replaced by ******** (the user name kept), and with
- * `dropQuery` without the query string and fragment (which may hold keys, e.g. Aeris `cs`).
- * Text that is not a URL comes back as `fallback`.
- */
-export function maskUrl(url: string | URL, options: { dropQuery?: boolean; fallback?: string } = {}): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return options.fallback ?? URL_PASSWORD_MASK;
-  }
-  if (u.password) u.password = URL_PASSWORD_MASK;
-  if (options.dropQuery) {
-    u.search = '';
-    u.hash = '';
-  }
-  return u.toString();
 }

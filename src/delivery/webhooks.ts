@@ -2,7 +2,8 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
 import type { Redis } from '../redis/index.js';
-import { maskUrl, type Metrics } from '../core/index.js';
+import { maskUrl } from '../config/index.js';
+import type { Metrics } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { WebhookAdmin, WebhookState } from '../admin/index.js';
 import { openWebhookQueue } from '../queue/index.js';

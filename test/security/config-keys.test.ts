@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
-import { maskUrl } from '../../src/core/index.js';
+import { maskUrl } from '../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flup-sec-'));
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

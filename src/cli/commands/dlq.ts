@@ -4,7 +4,8 @@
  * flup-bridge dlq purge (--webhook W | --all) [--since T]
  * Replaying or purging every webhook's dead letters has to say --all.
  */
-import { parseDuration } from '../../config/index.js';
+import { parseDuration, secretValues } from '../../config/index.js';
+import { scrub } from '../../core/index.js';
 import { connectRedis } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
@@ -95,7 +96,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     if (action === 'list') {
       const letters = await deadLetters.list(query);
-      ctx.stdout.write((values.json ? JSON.stringify(letters, null, 2) : formatTable(letters)) + '\n');
+      const text = values.json ? JSON.stringify(letters, null, 2) : formatTable(letters);
+      // Receivers' answers and error texts may echo secrets: the same scrub as log lines.
+      ctx.stdout.write(scrub(text, secretValues(config)) + '\n');
     } else if (action === 'replay') {
       const n = await deadLetters.replay({ ...query, id });
       ctx.stdout.write(`replayed ${n} dead letter${n === 1 ? '' : 's'}\n`);

@@ -1,6 +1,6 @@
 /** A generic MQTT source: the configured username/password never change, so renew returns them. */
 import type { MqttSourceConfig } from '../../config/index.js';
-import { maskUrl } from '../../core/index.js';
+import { maskUrl } from '../../config/index.js';
 import type { CredentialStatus } from '../../admin/index.js';
 import type { BrokerCredentials, CredentialSource, RenewReason } from '../types.js';
 
