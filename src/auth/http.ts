@@ -20,7 +20,7 @@ export interface HttpAnswer {
 
 /** Display form of a URL without its query string (which may hold secrets, e.g. Aeris `cs`). */
 export function displayUrl(url: string | URL): string {
-  return maskUrl(url, { dropQuery: true });
+  return maskUrl(url, { dropQuery: true, dropUserInfo: true });
 }
 
 /** `signal` (optional) cancels the request early, e.g. when the part stops. */

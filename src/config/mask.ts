@@ -9,18 +9,25 @@ import type { Config } from './types.js';
 export const MASK = '********';
 
 /**
- * The one URL masking for display (config check, admin API, logs, dead letters): the password replaced by ******** (the user name kept), and with
- * `dropQuery` without the query string and fragment (which may hold keys, e.g. Aeris `cs`).
- * Text that is not a URL comes back as `fallback`.
+ * The one URL masking for display (config check, admin API, logs, dead letters): the password
+ * replaced by ******** (the user name kept; `dropUserInfo` drops both), and with `dropQuery`
+ * without the query string and fragment (which may hold keys, e.g. Aeris `cs`). Text that is not
+ * a URL comes back as `fallback`.
  */
-export function maskUrl(url: string | URL, options: { dropQuery?: boolean; fallback?: string } = {}): string {
+export function maskUrl(
+  url: string | URL,
+  options: { dropQuery?: boolean; dropUserInfo?: boolean; fallback?: string } = {},
+): string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return options.fallback ?? MASK;
   }
-  if (u.password) u.password = MASK;
+  if (options.dropUserInfo) {
+    u.username = '';
+    u.password = '';
+  } else if (u.password) u.password = MASK;
   if (options.dropQuery) {
     u.search = '';
     u.hash = '';

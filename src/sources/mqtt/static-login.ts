@@ -16,7 +16,7 @@ export class StaticMqttCredentials implements CredentialSource {
       password: source.password,
       endpoint: '',
     };
-    this.#endpoint = maskUrl(source.url, { fallback: '' });
+    this.#endpoint = maskUrl(source.url, { dropUserInfo: true, fallback: '' });
   }
 
   async get(): Promise<BrokerCredentials> {
