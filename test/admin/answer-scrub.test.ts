@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdminServer, type StatusSources } from '../../src/admin/index.js';
-import { adminConfig, StubDeadLetters, StubWebhooks, testDeps } from '../admin/stubs.js';
+import { adminConfig, StubDeadLetters, StubWebhooks, testDeps } from './stubs.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const SECRET = 'lh-client-"secret"\\x';
