@@ -12,5 +12,6 @@ export {
   QueueJobWriter,
   defaultJobOptions,
   type JobOptionsFn,
+  type ExtraCommandsFn,
   type QueueJobWriterOptions,
 } from './job-writer.js';

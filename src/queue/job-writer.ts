@@ -34,7 +34,16 @@ export interface QueueJobWriterOptions {
   logger: Logger;
   /** Retention, attempts and backoff per webhook; delivery's jobOptionsFor in production. */
   jobOptions?: JobOptionsFn;
+  /**
+   * Hook: more commands for a webhook's MULTI, sent after its jobs (and dedup record) so they are
+   * stored with them or not at all; returns how many it queued. Issue 20 uses it to enter jobs of
+   * `ordering: flight` webhooks in their flight's pending set.
+   */
+  extraCommands?: ExtraCommandsFn;
 }
+
+/** Queues commands on `redis` (inside the writer's open MULTI, no await); returns their count. */
+export type ExtraCommandsFn = (webhookId: string, entries: readonly JobEntry[], redis: Redis) => number;
 
 /** Retention that keeps dedup working for ingest.dedupWindow; dead letters are kept. */
 export function defaultJobOptions(config: Config): JobOptionsFn {
@@ -62,6 +71,7 @@ export class QueueJobWriter implements JobSink {
   /** The shared connection; the queues use it too (so MULTI and their adds share one socket). */
   readonly #redis: Redis;
   readonly #batchOptions: JobsOptions;
+  readonly #extraCommands?: ExtraCommandsFn;
   /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -87,6 +97,7 @@ export class QueueJobWriter implements JobSink {
       maxCount: config.delivery.completedMaxCount,
     });
     this.#batchOptions = batchJobOptions(config);
+    this.#extraCommands = options.extraCommands;
   }
 
   async addBulk(entries: JobEntry[]): Promise<void> {
@@ -160,6 +171,7 @@ export class QueueJobWriter implements JobSink {
     const redis = this.#redis;
     const jobs = this.#jobs(target, entries);
     const stored: StoredJob[] = [];
+    let extra = 0;
     const ignore = () => undefined; // each command answers QUEUED or fails with the EXEC
     // From MULTI to EXEC, no await: the commands go out in one write, in this order.
     const executed = inOneWrite(redis, () => {
@@ -176,6 +188,7 @@ export class QueueJobWriter implements JobSink {
       }
       // One job per message needs no record: BullMQ refuses a job id it already has.
       if (batchesFor(webhook)) this.#dedup.recordStored(webhook.id, stored).catch(ignore);
+      extra = this.#extraCommands?.(webhook.id, entries, redis) ?? 0;
       return redis.exec();
     });
     const results = await executed;
@@ -186,6 +199,7 @@ export class QueueJobWriter implements JobSink {
       if (typeof result === 'number' && result < 0)
         throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);
     }
+    for (const [err] of results.slice(results.length - extra)) if (err) throw err;
     const [recordErr] = results[stored.length] ?? [null];
     if (recordErr)
       this.#log.warn(

@@ -70,6 +70,11 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
+  /** For EVALSHA in a caller's pipeline (a NOSCRIPT answer there means: run() it once). */
+  get sha(): string {
+    return this.#sha;
+  }
+
   async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);

@@ -6,7 +6,15 @@ import { readFileSync } from 'node:fs';
 import { LuaScript } from './connection.js';
 
 export type ScriptName =
-  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-record-stored';
+  | 'release-lock'
+  | 'renew-lock'
+  | 'breaker-gate'
+  | 'breaker-record'
+  | 'dedup-record-stored'
+  | 'flight-assign-sequence'
+  | 'flight-store-status'
+  | 'flight-add-routed'
+  | 'flight-mark-done';
 
 const loaded = new Map<ScriptName, LuaScript>();
 
