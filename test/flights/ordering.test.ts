@@ -31,7 +31,7 @@ test('canDeliver waits for lower routed sequences; unrouted ones are skipped; do
   assert.equal(await worker.canDeliver('wh1', LH400, 1), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 2), false);
   assert.equal(await worker.canDeliver('wh2', LH400, 5), true, 'another webhook is not held back');
-  assert.equal(
+  assert.deepEqual(
     await worker.markDone('wh1', LH400, 1),
     { jobId: 'job2', sequence: 2 },
     'the next one that may go',
@@ -39,10 +39,10 @@ test('canDeliver waits for lower routed sequences; unrouted ones are skipped; do
   assert.equal(await worker.canDeliver('wh1', LH400, 2), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 4), false);
   // 2 is dead-lettered: done too. 3 was never routed to wh1: 4 may go.
-  assert.equal(await worker.markDone('wh1', LH400, 2), { jobId: 'job4', sequence: 4 });
+  assert.deepEqual(await worker.markDone('wh1', LH400, 2), { jobId: 'job4', sequence: 4 });
   assert.equal(await worker.canDeliver('wh1', LH400, 4), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 5), false);
-  assert.equal(await worker.markDone('wh1', LH400, 4), { jobId: 'job5', sequence: 5 });
+  assert.deepEqual(await worker.markDone('wh1', LH400, 4), { jobId: 'job5', sequence: 5 });
   assert.equal(await worker.markDone('wh1', LH400, 5), undefined);
   assert.equal(await a!.exists(keys.pending('wh1', LH400)), 0, 'nothing left behind');
   await ingest.markRouted('wh1', LH400, 6);
