@@ -10,6 +10,7 @@ import { createEnricher } from './sources/index.js';
 import { createIngest } from './ingest/index.js';
 import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
 import { createAuth } from './sources/index.js';
+import { createFlightState } from './flights/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;
@@ -25,7 +26,9 @@ export function buildParts(deps: AppDeps): Part[] {
   parts.push(auth.part);
 
   const needsEnricher = runsWorkers && config.webhooks.some((w) => w.enabled && w.enrich.length > 0);
-  const enricher = needsEnricher && auth.apiToken ? createEnricher(deps, auth.apiToken) : undefined;
+  const flights = createFlightState(deps);
+  const statusEnricher = needsEnricher && auth.apiToken ? createEnricher(deps, auth.apiToken) : undefined;
+  const enricher = statusEnricher && flights.enricher(statusEnricher);
   const delivery = createDelivery(deps, { tokenProviders: auth.providers, enricher });
   sources.webhooks = delivery.webhooks;
   sources.deadLetters = delivery.deadLetters;
@@ -52,8 +55,12 @@ export function buildParts(deps: AppDeps): Part[] {
       logger: deps.logger.child({ module: 'routing' }),
       jobOptions: (webhook) => jobOptionsFor(webhook, config),
       onReplicationTimeout: () => deps.metrics.ingestReplicationTimeouts.inc(),
+      extraCommands: flights.sequencing.routedCommands,
     });
-    const ingest = createIngest(deps, { credentials: auth.credentials, sink });
+    const ingest = createIngest(deps, {
+      credentials: auth.credentials,
+      sink: flights.sequencing.wrap(sink),
+    });
     sources.ingest = ingest;
     sources.credentials = auth.credentials;
     parts.push({

@@ -204,6 +204,11 @@ export const webhookSpec: ObjectSpec = {
       default: [],
       check: (v) => checkStringList(v).map((e) => checkEnum(['flightStatus'])(e)),
     },
+    ordering: {
+      doc: "none, or flight: a flight's events reach this webhook in `flight.sequence` order (a failing event holds back only the later events of its flight; a dead-lettered one releases the next). One job per message (batchSize is ignored).",
+      default: 'none',
+      check: checkEnum(['none', 'flight']),
+    },
     body: {
       doc: 'envelope (typed JSON event) or raw (the payload bytes as received).',
       default: 'envelope',
@@ -569,6 +574,21 @@ export const schema: SchemaTree = {
       doc: 'Event type of generic MQTT messages no rule matches.',
       default: 'mqtt.message',
       check: checkNonEmptyString,
+    },
+    delayThreshold: duration(
+      'Derived event flight.delayed: an estimate moved at least this far past the schedule or past the previous estimate (webhooks with enrich: [flightStatus]).',
+      '15m',
+    ),
+  },
+  flightState: {
+    retention: duration(
+      'Flight state in Redis (per-flight sequence, statuses, changes, ordering) is kept this long after the flight date.',
+      '3d',
+    ),
+    maxSequencesPerFlight: {
+      doc: 'Notifications (message keys, statuses, changes) kept per flight; the oldest go first.',
+      default: 100,
+      check: checkInt(2, 100_000),
     },
   },
   enrichment: {

@@ -85,6 +85,14 @@ export interface EventsConfig {
   /** Generic MQTT sources: event `type` by topic filter, first match wins. */
   types: EventTypeRule[];
   defaultType: string;
+  /** ms: flight.delayed threshold. */
+  delayThreshold: number;
+}
+
+export interface FlightStateConfig {
+  /** ms kept after the flight date. */
+  retention: number;
+  maxSequencesPerFlight: number;
 }
 
 export interface EnrichmentConfig {
@@ -134,6 +142,8 @@ export interface WebhookConfig {
   /** Event type filters, `flight.*` wildcards allowed; empty = all. */
   events: string[];
   enrich: Array<'flightStatus'>;
+  /** flight: deliver a flight's events in sequence order. */
+  ordering: 'none' | 'flight';
   body: 'envelope' | 'raw';
   headers: Record<string, string>;
   concurrency: number;
@@ -225,6 +235,7 @@ export interface Config {
   source: SourceConfig;
   ingest: IngestConfig;
   events: EventsConfig;
+  flightState: FlightStateConfig;
   enrichment: EnrichmentConfig;
   delivery: DeliveryConfig;
   webhooks: WebhookConfig[];

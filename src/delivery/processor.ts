@@ -21,6 +21,7 @@ import {
 } from './failure.js';
 import { DeliveryAttempt, type Failure } from './attempt.js';
 import { WebhookSender } from './sender.js';
+import type { FlightOrderGate } from './flight-order.js';
 
 export { DISABLED_RECHECK_MS } from './attempt.js';
 
@@ -41,6 +42,8 @@ export interface ProcessorOptions {
   probeLeaseMs: number;
   /** Requests in flight to this webhook in this process (webhook.concurrency). */
   slots: Slots;
+  /** `ordering: flight`: holds a flight's later events until the earlier ones are done. */
+  orderGate?: FlightOrderGate;
 }
 
 /** A message leaving its batch job to continue as a job of its own after `delayMs`. */
@@ -86,12 +89,15 @@ export class WebhookProcessor {
   async process(job: Job<StoredJobData>, token?: string): Promise<{ status: number }> {
     const data = job.data;
     const now = this.#options.clock.now();
+    const gate = this.#options.orderGate;
+    if (gate && (await gate.holdBack(job, token, now))) throw new DelayedError();
     const final = this.#attempt.finalBeforeSending(data, now);
     if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
 
     const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now));
     switch (outcome.kind) {
       case 'delivered':
+        await gate?.done(data);
         return { status: outcome.status };
       case 'wait':
         return this.#wait(outcome.ms);
@@ -178,6 +184,7 @@ export class WebhookProcessor {
     attempts = job.attemptsMade + 1 + (job.data.priorAttempts ?? 0),
   ): Promise<never> {
     await this.#store(job, failure, attempts);
+    await this.#options.orderGate?.done(job.data);
     this.#options.metrics.deadLetters.inc({ ...this.#labels, reason: failure.reason });
     this.#log.warn(
       { jobId: job.id, reason: failure.reason, status: failure.status, attempts },

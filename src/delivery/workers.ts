@@ -26,6 +26,8 @@ import { HttpClients, userAgent } from './http.js';
 import { WebhookProcessor } from './processor.js';
 import { RetryableDeliveryError, type StoredJobData } from './failure.js';
 import { refreshJobGauges } from './gauges.js';
+import { FlightOrderGate } from './flight-order.js';
+import { FlightKeys, FlightOrdering } from '../flights/index.js';
 
 /** Jobs a worker holds while batch jobs run: the running batch and the next one. */
 const BATCH_PREFETCH = 2;
@@ -65,12 +67,32 @@ export class DeliveryWorkers implements Part {
   #http?: HttpClients;
   #timer?: NodeJS.Timeout;
   #stopping = false;
+  #ordering?: FlightOrdering;
 
   constructor(options: DeliveryWorkersOptions) {
     this.#deps = options.deps;
     this.#tokenProviders = options.tokenProviders;
     this.#enricher = options.enricher;
     this.#log = options.deps.logger.child({ module: 'delivery' });
+  }
+
+  /** `ordering: flight` webhooks get a gate; the shared FlightOrdering is made on first need. */
+  #orderGate(webhook: WebhookConfig, queue: Queue<QueuedData>): FlightOrderGate | undefined {
+    if (webhook.ordering !== 'flight') return undefined;
+    const { config, redis, clock } = this.#deps;
+    this.#ordering ??= new FlightOrdering({
+      redis,
+      keys: new FlightKeys(config.redis.prefix),
+      clock,
+      retentionMs: config.flightState.retention,
+      maxSequencesPerFlight: config.flightState.maxSequencesPerFlight,
+    });
+    return new FlightOrderGate({
+      ordering: this.#ordering,
+      webhookId: webhook.id,
+      queue: queue as Queue,
+      log: this.#log.child({ webhook: webhook.id }),
+    });
   }
 
   async start(): Promise<void> {
@@ -125,6 +147,7 @@ export class DeliveryWorkers implements Part {
         userAgent: agent,
         probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
         slots,
+        orderGate: this.#orderGate(webhook, queue),
       });
       const handOffOptions = jobOptionsFor(webhook, config);
       const batches = new BatchRunner({

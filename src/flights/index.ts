@@ -33,4 +33,12 @@ export {
   type FlightStateStoreOptions,
   type SequenceChanges,
 } from './state-store.js';
-export { FlightOrdering, type FlightOrderingOptions } from './ordering.js';
+export {
+  FlightOrdering,
+  type CommandQueue,
+  type FlightOrderingOptions,
+  type NextPending,
+} from './ordering.js';
+export { FlightSequencing, type FlightSequencingOptions } from './sequencing.js';
+export { FlightChangesEnricher, type FlightChangesEnricherOptions } from './changes-enricher.js';
+export { createFlightState, type FlightState } from './create.js';

@@ -1,15 +1,9 @@
 /**
- * Every Redis key name of flight state, built here. Each carries the flight's hash tag
- * (`{flight:LH400:2026-12-01}`) so a Redis Cluster keeps all keys of one flight in one slot and a
- * Lua script may touch several of them.
- *
- * - `<prefix>:{flight:…}:state`        hash: `seq` the last sequence given; `s<n>` the status
- *                                      summary of sequence n; `c<n>` the changes stored for n
- * - `<prefix>:{flight:…}:msgs`         sorted set: message key → its sequence (duplicates)
- * - `<prefix>:{flight:…}:statuses`     sorted set: the sequences that have a status
- * - `<prefix>:{flight:…}:wh:<id>:pending` sorted set: sequences routed to webhook <id> and not
- *                                      yet done (delivered or dead-lettered)
+ * The keys of flight state, named in src/redis/keys.ts (RedisKeys.flight*), with the ref checked
+ * here first: each carries the flight's hash tag (`{flight:LH400:2026-12-01}`) so a Redis Cluster
+ * keeps all keys of one flight in one slot and a Lua script may touch several of them.
  */
+import { RedisKeys } from '../redis/index.js';
 import type { FlightRef } from './summary.js';
 
 const CARRIER = /^[A-Z0-9]{2,3}$/;
@@ -27,36 +21,46 @@ export function checkFlightRef(ref: FlightRef): void {
 }
 
 export class FlightKeys {
-  readonly #prefix: string;
+  readonly #keys: RedisKeys;
 
   /** prefix: redis.prefix. It must not contain `{` or `}`, or Cluster would hash on it instead. */
   constructor(prefix: string) {
     if (prefix === '' || /[{}]/.test(prefix))
       throw new Error(`redis.prefix "${prefix}" must be non-empty and free of "{" and "}" (hash tags)`);
-    this.#prefix = prefix;
+    this.#keys = new RedisKeys(prefix);
   }
 
   /** `{flight:LH400:2026-12-01}` */
   tag(ref: FlightRef): string {
     checkFlightRef(ref);
-    return `{flight:${ref.carrier}${ref.flightNumber}:${ref.date}}`;
+    return this.#keys.flightTag(ref);
   }
 
   state(ref: FlightRef): string {
-    return `${this.#prefix}:${this.tag(ref)}:state`;
+    checkFlightRef(ref);
+    return this.#keys.flightState(ref);
   }
 
   messages(ref: FlightRef): string {
-    return `${this.#prefix}:${this.tag(ref)}:msgs`;
+    checkFlightRef(ref);
+    return this.#keys.flightMessages(ref);
   }
 
   statuses(ref: FlightRef): string {
-    return `${this.#prefix}:${this.tag(ref)}:statuses`;
+    checkFlightRef(ref);
+    return this.#keys.flightStatuses(ref);
   }
 
   pending(webhookId: string, ref: FlightRef): string {
     if (webhookId === '') throw new Error('webhook id must not be empty');
-    return `${this.#prefix}:${this.tag(ref)}:wh:${webhookId}:pending`;
+    checkFlightRef(ref);
+    return this.#keys.flightPending(webhookId, ref);
+  }
+
+  done(webhookId: string, ref: FlightRef): string {
+    if (webhookId === '') throw new Error('webhook id must not be empty');
+    checkFlightRef(ref);
+    return this.#keys.flightDone(webhookId, ref);
   }
 
   /** Every key of this flight except the per-webhook ones (for tests and MEMORY USAGE). */

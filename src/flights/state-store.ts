@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
-import { loadFlightScript } from './lua.js';
+import { loadScript } from '../redis/index.js';
 import { decodeChanges, decodeSummary, encodeChanges, encodeSummary } from './state-codec.js';
 import type { FlightRef, FlightSummary } from './summary.js';
 
@@ -51,8 +51,8 @@ export class FlightStateStore {
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #maxKept: number;
-  readonly #assign = loadFlightScript('assign-sequence');
-  readonly #store = loadFlightScript('store-status');
+  readonly #assign = loadScript('flight-assign-sequence');
+  readonly #store = loadScript('flight-store-status');
 
   constructor(options: FlightStateStoreOptions) {
     this.#redis = options.redis;
@@ -86,6 +86,30 @@ export class FlightStateStore {
       this.#maxKept,
     ]);
     return Number(result);
+  }
+
+  /**
+   * assignSequence for many messages in one round trip (a pipeline of EVALSHAs; ingest calls it
+   * once per batch). A message key given twice gets one number.
+   */
+  async assignSequences(items: ReadonlyArray<{ ref: FlightRef; messageKey: string }>): Promise<number[]> {
+    if (items.length === 0) return [];
+    const argsOf = (ref: FlightRef, messageKey: string): Array<string | number> => {
+      if (messageKey === '') throw new Error('messageKey must not be empty');
+      return [this.keys.state(ref), this.keys.messages(ref), messageKey, this.expiresAt(ref), this.#maxKept];
+    };
+    const pipeline = this.#redis.pipeline();
+    for (const { ref, messageKey } of items)
+      pipeline.evalsha(this.#assign.sha, 2, ...argsOf(ref, messageKey));
+    const results = (await pipeline.exec()) ?? [];
+    const sequences: number[] = [];
+    for (const [i, { ref, messageKey }] of items.entries()) {
+      const [err, value] = results[i] ?? [new Error('no answer from Redis'), null];
+      // NOSCRIPT (first use, restart, SCRIPT FLUSH): run() loads it; the key keeps the number.
+      if (err && !String(err.message).startsWith('NOSCRIPT')) throw err;
+      sequences.push(err ? await this.assignSequence(ref, messageKey) : Number(value));
+    }
+    return sequences;
   }
 
   /** Records the status of a sequence unless it has one; returns the one that belongs to it. */

@@ -9,6 +9,38 @@ export interface FlightRef {
   date: string;
 }
 
+/** One field that changed since the flight's previous notification (issue 20). */
+export interface EnvelopeChange {
+  field: string;
+  from: string | null;
+  to: string | null;
+  /** Time fields: to − from in minutes. */
+  minutes?: number;
+}
+
+/**
+ * The envelope's `flight`: the ref from the topic and, from ingest on, the per-flight `sequence`;
+ * with `enrich: [flightStatus]` also the flat summary of the status (status, equipment,
+ * departure, arrival).
+ */
+export interface EnvelopeFlight extends FlightRef {
+  sequence?: number;
+  status?: string | null;
+  equipment?: string | null;
+  departure?: EnvelopeFlightEnd;
+  arrival?: EnvelopeFlightEnd;
+}
+
+export interface EnvelopeFlightEnd {
+  airport: string | null;
+  scheduledTimeUtc: string | null;
+  estimatedTimeUtc: string | null;
+  actualTimeUtc: string | null;
+  terminal: string | null;
+  gate: string | null;
+  timeStatus: string | null;
+}
+
 export interface EventEnvelope {
   /** Stable per message: the Standard Webhooks `webhook-id`, the same on every retry. */
   id: string;
@@ -16,7 +48,7 @@ export interface EventEnvelope {
   topic: string;
   receivedAt: string;
   occurredAt?: string;
-  flight?: FlightRef;
+  flight?: EnvelopeFlight;
   /** FLUP action code, kept for flight.updated (unknown codes) and for filtering. */
   code?: string;
   /** The notification as received: parsed JSON, or base64 text when it was not JSON/UTF-8. */
@@ -25,6 +57,12 @@ export interface EventEnvelope {
   flightStatus?: unknown[];
   flightStatusFetchedAt?: string;
   flightStatusError?: string;
+  /** With enrich: [flightStatus]: what changed since the flight's previous notification. */
+  changes?: EnvelopeChange[];
+  /** The first status seen for the flight (changes is []). */
+  firstSeen?: boolean;
+  /** Event types the changes show (flight.gate-assigned, flight.gate-changed, flight.delayed). */
+  derivedEvents?: string[];
 }
 
 export interface ParsedPayload {

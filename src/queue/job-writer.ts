@@ -21,10 +21,10 @@ import { ReplicaConfirmation } from './replication.js';
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 
 /**
- * Sends extra commands (synchronously) inside a webhook's MULTI, after its jobs and their dedup
- * record, so they are stored with the jobs or not at all. Their replies are not read.
+ * Queues extra commands (synchronously, no await) inside a webhook's open MULTI, after its jobs
+ * and their dedup record, so they are stored with the jobs or not at all; returns their count.
  */
-export type ExtraCommandsFn = (redis: Redis, webhook: WebhookConfig, entries: JobEntry[]) => void;
+export type ExtraCommandsFn = (webhookId: string, entries: readonly JobEntry[], redis: Redis) => number;
 
 export interface QueueJobWriterOptions {
   config: Config;
@@ -34,6 +34,11 @@ export interface QueueJobWriterOptions {
   logger: Logger;
   /** Retention, attempts and backoff per webhook; delivery's jobOptionsFor in production. */
   jobOptions?: JobOptionsFn;
+  /**
+   * Hook: more commands for a webhook's MULTI, sent after its jobs and dedup record so they are
+   * stored with them or not at all; returns how many it queued. Issue 20 uses it to enter jobs of
+   * `ordering: flight` webhooks in their flight's pending set.
+   */
   extraCommands?: ExtraCommandsFn;
   /** Counts batches the replicas did not confirm in time (redis.minReplicas). */
   onReplicationTimeout?: () => void;
@@ -172,11 +177,12 @@ export class QueueJobWriter implements JobSink {
       // the record, which counts only existing jobs, sees every job).
       new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore);
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
-    this.#extraCommands?.(
-      redis,
-      webhook,
-      jobs.flatMap((job) => job.entries),
-    );
+    const extra =
+      this.#extraCommands?.(
+        webhook.id,
+        jobs.flatMap((job) => job.entries),
+        redis,
+      ) ?? 0;
     return redis.exec().then((results) => {
       if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
       // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
@@ -189,6 +195,8 @@ export class QueueJobWriter implements JobSink {
         if (typeof result === 'number' && result < 0)
           throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);
       }
+      // The extra commands must have succeeded too (an ordered flight would wait on a missing entry).
+      for (const [err] of results.slice(results.length - extra)) if (err) throw err;
       return results[0]![1] as number[];
     });
   }

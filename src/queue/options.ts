@@ -36,7 +36,10 @@ export function batchJobOptions(config: Config): JobsOptions {
   };
 }
 
-/** Whether ingest may write this webhook's messages as batch jobs (a rate limit counts jobs). */
+/**
+ * Whether ingest may write this webhook's messages as batch jobs (a rate limit counts jobs;
+ * `ordering: flight` holds back single jobs, so it takes one job per message).
+ */
 export function batchesFor(webhook: WebhookConfig): boolean {
-  return webhook.batchSize > 1 && webhook.rateLimit === null;
+  return webhook.batchSize > 1 && webhook.rateLimit === null && webhook.ordering !== 'flight';
 }

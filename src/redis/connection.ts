@@ -78,7 +78,7 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** The SHA1 Redis knows the script by (EVALSHA). */
+  /** For EVALSHA in a caller's pipeline (a NOSCRIPT answer there means: run() it once). */
   get sha(): string {
     return this.#sha;
   }

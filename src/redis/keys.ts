@@ -8,6 +8,13 @@ export function webhookQueueName(webhookId: string): string {
   return `wh.${webhookId}`;
 }
 
+/** A flight (carrier, number, date) as the flight-state keys name it; checked by src/flights. */
+export interface FlightKeyRef {
+  carrier: string;
+  flightNumber: string;
+  date: string;
+}
+
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
@@ -89,5 +96,38 @@ export class RedisKeys {
   /** rate-limiter-flexible key prefix of the Flight Status limit per second (`s`) or hour (`h`). */
   enrichRate(window: 's' | 'h'): string {
     return `${this.prefix}:enrich:rate:${window}`;
+  }
+
+  /**
+   * `{flight:LH400:2026-12-01}`: every key of one flight carries this hash tag, so Redis Cluster
+   * keeps them in one slot and one Lua script may touch several (src/flights checks the ref).
+   */
+  flightTag(ref: FlightKeyRef): string {
+    return `{flight:${ref.carrier}${ref.flightNumber}:${ref.date}}`;
+  }
+
+  /** Hash: `seq` the last sequence given; `s<n>` the status of sequence n; `c<n>` its changes. */
+  flightState(ref: FlightKeyRef): string {
+    return `${this.prefix}:${this.flightTag(ref)}:state`;
+  }
+
+  /** Sorted set: message key → its sequence (a redelivery keeps its number). */
+  flightMessages(ref: FlightKeyRef): string {
+    return `${this.prefix}:${this.flightTag(ref)}:msgs`;
+  }
+
+  /** Sorted set: the sequences that have a status. */
+  flightStatuses(ref: FlightKeyRef): string {
+    return `${this.prefix}:${this.flightTag(ref)}:statuses`;
+  }
+
+  /** Sorted set (`ordering: flight`): job id → sequence, routed to the webhook and not yet done. */
+  flightPending(webhookId: string, ref: FlightKeyRef): string {
+    return `${this.prefix}:${this.flightTag(ref)}:wh:${webhookId}:pending`;
+  }
+
+  /** Sorted set (`ordering: flight`): sequences done at the webhook (a redelivery stays done). */
+  flightDone(webhookId: string, ref: FlightKeyRef): string {
+    return `${this.prefix}:${this.flightTag(ref)}:wh:${webhookId}:done`;
   }
 }

@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import { LuaScript } from './connection.js';
 
 export type ScriptName =
-  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-gate' | 'dedup-record-stored';
+  | 'release-lock'
+  | 'renew-lock'
+  | 'breaker-gate'
+  | 'breaker-record'
+  | 'dedup-gate'
+  | 'dedup-record-stored'
+  | 'flight-assign-sequence'
+  | 'flight-store-status'
+  | 'flight-add-routed'
+  | 'flight-mark-done';
 
 const loaded = new Map<ScriptName, LuaScript>();
 

@@ -83,10 +83,10 @@ export class FlightBoard {
    * Applies one FLUP action to a flight (also outside the usual order, for tests) and returns its
    * notification in Lufthansa's format. `date` defaults to the flight's latest date on the board.
    */
-  update(flightNumber: string, code: string, date?: string): FlightNotification {
+  update(flightNumber: string, code: string, date?: string, apply = true): FlightNotification {
     const flight = this.#find(flightNumber, date);
     if (!flight) throw new Error(`no flight ${flightNumber}${date ? ` on ${date}` : ''} on the board`);
-    this.#apply(flight, code);
+    if (apply) this.#apply(flight, code);
     const url = `${this.#apiBase}/v1/operations/flightstatus/${flight.carrier}${flight.number}/${flight.date}`;
     const notification = {
       Update: {
@@ -97,6 +97,24 @@ export class FlightBoard {
       Meta: { '@Version': '1.0.0', Link: [{ '@Href': url, '@Rel': 'related' }] },
     };
     return { topic: this.#topic(flight), payload: JSON.stringify(notification) };
+  }
+
+  /**
+   * Sets a flight's departure gate and/or estimate (minutes after the schedule) and returns its
+   * notification with `code`, for tests that need exact values (update() picks them at random).
+   */
+  setDeparture(
+    flightNumber: string,
+    date: string,
+    code: string,
+    set: { gate?: string; estimateMinutes?: number },
+  ): FlightNotification {
+    const flight = this.#find(flightNumber, date);
+    if (!flight) throw new Error(`no flight ${flightNumber} on ${date} on the board`);
+    if (set.gate !== undefined) flight.departure.gate = set.gate;
+    if (set.estimateMinutes !== undefined)
+      flight.departure.estimated = flight.departure.scheduled + set.estimateMinutes * MINUTE;
+    return this.update(flightNumber, `${code}`, date, false);
   }
 
   /** The Flight Status resource (LUFTHANSA-NOTES.md §4); undefined for a flight not on the board. */

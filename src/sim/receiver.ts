@@ -182,15 +182,18 @@ export function formatDelivery(delivery: ReceivedDelivery, name = 'receiver', na
   const time = new Date(delivery.receivedAt).toISOString().slice(11, 23);
   const event = (delivery.json ?? {}) as {
     topic?: string;
-    flight?: { carrier: string; flightNumber: string; date: string };
+    flight?: { carrier: string; flightNumber: string; date: string; sequence?: number };
+    changes?: ChangeLike[];
     flightStatus?: FlightStatusLike[];
     flightStatusError?: string;
     Update?: { Message?: string };
     Meta?: { Link?: Array<{ '@Href'?: string }> };
   };
   const parts = [time, name.padEnd(nameWidth), String(delivery.status), (delivery.type || 'raw').padEnd(26)];
-  if (event.flight) parts.push(`${event.flight.carrier}${event.flight.flightNumber} ${event.flight.date}`);
-  else if (event.topic) parts.push(event.topic);
+  if (event.flight) {
+    const seq = event.flight.sequence === undefined ? '' : ` #${event.flight.sequence}`;
+    parts.push(`${event.flight.carrier}${event.flight.flightNumber} ${event.flight.date}${seq}`);
+  } else if (event.topic) parts.push(event.topic);
   else if (event.Update?.Message) {
     // A raw Lufthansa notification: the change and the flight from its link.
     const link = /flightstatus\/([^/]+)\/([^/?]+)/.exec(event.Meta?.Link?.[0]?.['@Href'] ?? '');
@@ -203,6 +206,32 @@ export function formatDelivery(delivery: ReceivedDelivery, name = 'receiver', na
     if (status.Departure?.Terminal?.Gate) parts.push(`gate ${status.Departure.Terminal.Gate}`);
     if (status.FlightStatus?.Definition) parts.push(status.FlightStatus.Definition);
   } else if (event.flightStatusError) parts.push(`(no flight status: ${event.flightStatusError})`);
+  if (event.changes?.length) parts.push(event.changes.map(describeChange).join(', '));
   if (delivery.duplicate) parts.push('DUPLICATE');
   return parts.join('  ');
+}
+
+interface ChangeLike {
+  field: string;
+  from: string | null;
+  to: string | null;
+  minutes?: number;
+}
+
+const SHORT_TIME: Record<string, string> = {
+  'departure.estimatedTimeUtc': 'ETD',
+  'arrival.estimatedTimeUtc': 'ETA',
+  'departure.actualTimeUtc': 'ATD',
+  'arrival.actualTimeUtc': 'ATA',
+  'departure.scheduledTimeUtc': 'STD',
+  'arrival.scheduledTimeUtc': 'STA',
+};
+
+/** `gate A12 → B20`, `ETD +30 min`, `status NA → CD`. */
+export function describeChange(change: ChangeLike): string {
+  const time = SHORT_TIME[change.field];
+  if (time && change.minutes !== undefined)
+    return `${time} ${change.minutes >= 0 ? '+' : ''}${change.minutes} min`;
+  const name = change.field.replace(/^departure\./, '').replace(/^arrival\./, 'arrival ');
+  return `${time ?? name} ${change.from ?? '–'} → ${change.to ?? '–'}`;
 }

@@ -95,3 +95,31 @@ it('printed lines keep the status column aligned for longer receiver names', () 
     formatDelivery(delivery, 'ops').indexOf(' 200 '),
   );
 });
+
+it('the demo line shows the sequence and what changed: gate A12 → B20, ETD +30 min', () => {
+  const delivery = {
+    id: 'msg_1',
+    type: 'flight.gate-changed',
+    body: '',
+    json: {
+      flight: { carrier: 'LH', flightNumber: '400', date: '2026-11-23', sequence: 7 },
+      changes: [
+        { field: 'departure.gate', from: 'A12', to: 'B20' },
+        {
+          field: 'departure.estimatedTimeUtc',
+          from: '2026-11-23T13:50Z',
+          to: '2026-11-23T14:20Z',
+          minutes: 30,
+        },
+      ],
+    },
+    headers: {},
+    path: '/',
+    receivedAt: Date.now(),
+    status: 200,
+    duplicate: false,
+  };
+  const line = formatDelivery(delivery, 'ops');
+  assert.match(line, /LH400 2026-11-23 #7/);
+  assert.match(line, /gate A12 → B20, ETD \+30 min/);
+});

@@ -16,6 +16,7 @@ import { badConfig } from './scenarios/bad-config.js';
 import { badInputDeadletter, badInputForward } from './scenarios/bad-input.js';
 import { brokerRestart } from './scenarios/broker-restart.js';
 import { bridgeSigkill } from './scenarios/bridge-sigkill.js';
+import { flightSequenceSigkill } from './scenarios/flight-sequence.js';
 import { jwtExpiry } from './scenarios/jwt-expiry.js';
 import { leaderKill } from './scenarios/leader-kill.js';
 import {
@@ -42,6 +43,7 @@ export const SCENARIOS: Scenario[] = [
   badInputDeadletter,
   badConfig,
   jwtExpiry,
+  flightSequenceSigkill,
 ];
 
 function version(command: string, args: string[]): string {

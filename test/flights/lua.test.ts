@@ -1,35 +1,15 @@
-/** The flights Lua loader and the store-status script's first-writer-wins and staleness answers. */
+/** The flight-store-status script's first-writer-wins and staleness answers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlightScript, loadFlightScript } from '../../src/flights/lua.js';
+import { loadScript } from '../../src/redis/index.js';
 import { sharedRedis } from './fixtures.js';
-
-test('a script header declares its keys; calls with another number of keys are refused', async (t) => {
-  const script = loadFlightScript('store-status');
-  assert.equal(script.keyCount, 2);
-  assert.equal(loadFlightScript('assign-sequence').keyCount, 2);
-  assert.throws(() => loadFlightScript('no-such-script'), /cannot read Lua script .*no-such-script\.lua/);
-  const [redis] = sharedRedis(t, 'flights-lua').clients;
-  await assert.rejects(script.run(redis!, ['only-one'], []), /script store-status takes 2 keys, got 1/);
-});
-
-test('scripts run by EVALSHA and load themselves after SCRIPT FLUSH-like misses', async (t) => {
-  const {
-    prefix,
-    clients: [redis],
-  } = sharedRedis(t, 'flights-lua');
-  // A script Redis has never seen (unique text): the first run falls back to EVAL.
-  const fresh = new FlightScript('fresh', `-- ${prefix}\nreturn redis.call('INCR', KEYS[1])`, 1);
-  assert.equal(await fresh.run(redis!, [`${prefix}:n`], []), 1);
-  assert.equal(await fresh.run(redis!, [`${prefix}:n`], []), 2);
-});
 
 test('store-status: first writer wins; changes computed against a no longer nearest status are stale', async (t) => {
   const {
     prefix,
     clients: [redis],
   } = sharedRedis(t, 'flights-lua');
-  const script = loadFlightScript('store-status');
+  const script = loadScript('flight-store-status');
   const keys = [`${prefix}:{f}:state`, `${prefix}:{f}:statuses`];
   const expiry = Date.now() + 60_000;
   const store = (seq: number, status: string, changes: string, against: number) =>

@@ -25,24 +25,31 @@ test('canDeliver waits for lower routed sequences; unrouted ones are skipped; do
   const worker = new FlightOrdering({ redis: b!, keys, clock });
   // Ingest routes sequences 1, 2, 4, 5 to wh1 (3 went elsewhere), in the MULTI of the job write.
   const multi = a!.multi();
-  for (const sequence of [1, 2, 4, 5]) ingest.addRouted(multi, 'wh1', LH400, sequence);
+  for (const sequence of [1, 2, 4, 5]) ingest.addRouted(multi, 'wh1', LH400, sequence, `job${sequence}`);
   await multi.exec();
 
   assert.equal(await worker.canDeliver('wh1', LH400, 1), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 2), false);
   assert.equal(await worker.canDeliver('wh2', LH400, 5), true, 'another webhook is not held back');
-  assert.equal(await worker.markDone('wh1', LH400, 1), 2, 'the next one that may go');
+  assert.deepEqual(
+    await worker.markDone('wh1', LH400, 1),
+    { jobId: 'job2', sequence: 2 },
+    'the next one that may go',
+  );
   assert.equal(await worker.canDeliver('wh1', LH400, 2), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 4), false);
   // 2 is dead-lettered: done too. 3 was never routed to wh1: 4 may go.
-  assert.equal(await worker.markDone('wh1', LH400, 2), 4);
+  assert.deepEqual(await worker.markDone('wh1', LH400, 2), { jobId: 'job4', sequence: 4 });
   assert.equal(await worker.canDeliver('wh1', LH400, 4), true);
   assert.equal(await worker.canDeliver('wh1', LH400, 5), false);
-  assert.equal(await worker.markDone('wh1', LH400, 4), 5);
+  assert.deepEqual(await worker.markDone('wh1', LH400, 4), { jobId: 'job5', sequence: 5 });
   assert.equal(await worker.markDone('wh1', LH400, 5), undefined);
   assert.equal(await a!.exists(keys.pending('wh1', LH400)), 0, 'nothing left behind');
   await ingest.markRouted('wh1', LH400, 6);
   assert.ok((await a!.pexpiretime(keys.pending('wh1', LH400))) > Date.now(), 'the pending set expires');
+  // A redelivered duplicate of a done sequence is not pending again (it would block 7 for good).
+  await ingest.markRouted('wh1', LH400, 2, 'job2');
+  assert.equal(await worker.canDeliver('wh1', LH400, 6), true);
 });
 
 test(
@@ -68,8 +75,8 @@ test(
     // X's 4 went to another webhook only. Jobs are queued out of order, as retries and two workers make them.
     const routed = { x: [1, 2, 3, 5], y: [1, 2, 3, 4, 5] };
     const multi = redis.multi();
-    for (const s of routed.x) ordering.addRouted(multi, 'wh1', x, s);
-    for (const s of routed.y) ordering.addRouted(multi, 'wh1', y, s);
+    for (const s of routed.x) ordering.addRouted(multi, 'wh1', x, s, `x${s}`);
+    for (const s of routed.y) ordering.addRouted(multi, 'wh1', y, s, `y${s}`);
     const jobs = [
       'wh1|400|5',
       'wh1|401|3',

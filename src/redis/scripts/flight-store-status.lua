@@ -1,4 +1,4 @@
--- store-status: record the status summary of a sequence and, optionally, the changes computed
+-- flight-store-status: record the status summary of a sequence and, optionally, the changes computed
 -- for it; the first writer wins.
 -- KEYS[1] state hash (fields `s<n>` status of sequence n, `c<n>` changes of sequence n)
 -- KEYS[2] statuses sorted set (the sequences that have a status, score = sequence)

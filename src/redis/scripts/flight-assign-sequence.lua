@@ -1,4 +1,4 @@
--- assign-sequence: the flight's next sequence for a message, or the one it already has.
+-- flight-assign-sequence: the flight's next sequence for a message, or the one it already has.
 -- KEYS[1] state hash (field `seq`: the last sequence given)
 -- KEYS[2] messages sorted set (member: message key, score: its sequence)
 -- ARGV[1] message key
