@@ -4,7 +4,7 @@
  * <admin.token>`; without a configured token every route answers 404 saying how to turn it on.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDuration } from '../config/index.js';
+import { durationOrUndefined } from '../config/index.js';
 import type { AppDeps } from '../core/index.js';
 import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
@@ -38,7 +38,8 @@ export function parseSince(value: unknown, now: number): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string')
     throw new ApiError(400, 'since must be an ISO time or a duration such as 1h');
-  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(value.trim())) return new Date(now - parseDuration(value));
+  const ago = durationOrUndefined(value);
+  if (ago !== undefined) return new Date(now - ago);
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
     throw new ApiError(

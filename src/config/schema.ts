@@ -5,6 +5,7 @@
  */
 import {
   checkBoolean,
+  checkDurationList,
   checkEnum,
   checkHttpUrl,
   checkInt,
@@ -104,11 +105,6 @@ function checkEventFilters(value: unknown): string[] {
     }
   }
   return list;
-}
-
-function checkDurationList(value: unknown): number[] {
-  if (!Array.isArray(value)) throw new ConfigValueError('must be a list of durations');
-  return value.map(parseDuration);
 }
 
 const retrySpec: ObjectSpec = {

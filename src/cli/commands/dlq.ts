@@ -3,7 +3,7 @@
  * flup-bridge dlq replay <id> --webhook W | dlq replay --webhook W [--since T]
  * flup-bridge dlq purge [--webhook W] [--since T]
  */
-import { parseDuration } from '../../config/index.js';
+import { durationOrUndefined } from '../../config/index.js';
 import { connectRedis } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
@@ -21,18 +21,16 @@ const USAGE =
 /** An ISO time, or a duration back from now ("1h", "30m", "7d"). */
 export function parseSince(value: string | undefined, now = Date.now()): Date | undefined {
   if (value === undefined) return undefined;
-  try {
-    return new Date(now - parseDuration(value));
-  } catch {
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      throw new CliError(
-        `--since "${value}" is neither an ISO time (2026-01-31T12:00:00Z) nor a duration (1h, 30m, 7d)`,
-        2,
-      );
-    }
-    return date;
+  const ago = durationOrUndefined(value);
+  if (ago !== undefined) return new Date(now - ago);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new CliError(
+      `--since "${value}" is neither an ISO time (2026-01-31T12:00:00Z) nor a duration (1h, 30m, 1h30m, 7d)`,
+      2,
+    );
   }
+  return date;
 }
 
 export function formatTable(letters: DeadLetter[]): string {
