@@ -610,6 +610,11 @@ export const schema: SchemaTree = {
       env: 'FLUP_ADMIN_TOKEN',
       sensitive: true,
     },
+    allowedHosts: {
+      doc: 'Host names (besides IP addresses, localhost and the admin.listen host) the admin server answers to, against DNS rebinding; ".example.com" = that domain and its subdomains; "*" = any.',
+      default: [],
+      check: (v) => checkStringList(typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+    },
   },
   log: {
     level: {
