@@ -77,7 +77,11 @@ export class DeadLetters implements DeadLetterAdmin {
     return jobs.map(({ webhookId, job }) => toDeadLetter(webhookId, job));
   }
 
-  async replay(query: DeadLetterQuery & { id?: string } = {}): Promise<number> {
+  /** `onProgress(done, total)` after each dead letter looked at (replayed or skipped). */
+  async replay(
+    query: DeadLetterQuery & { id?: string } = {},
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
     let targets: Array<{ webhookId: string; job: Job<StoredJobData> }>;
     if (query.id !== undefined) {
       if (query.webhookId === undefined)
@@ -94,9 +98,14 @@ export class DeadLetters implements DeadLetterAdmin {
       targets = await this.#failedJobs(query);
     }
     let replayed = 0;
+    let done = 0;
     for (const { webhookId, job } of targets) {
+      done += 1;
       // Messages refused at ingest (oversized, invalid) would only fail again.
-      if (job.data.reject) continue;
+      if (job.data.reject) {
+        onProgress?.(done, targets.length);
+        continue;
+      }
       const data: StoredJobData = {
         ...job.data,
         replayedAt: new Date().toISOString(),
@@ -107,6 +116,7 @@ export class DeadLetters implements DeadLetterAdmin {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       this.#options.logger?.info({ webhook: webhookId, jobId: job.id }, 'dead letter replayed');
       replayed += 1;
+      onProgress?.(done, targets.length);
     }
     return replayed;
   }

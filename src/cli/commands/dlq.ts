@@ -7,16 +7,12 @@ import { durationOrUndefined } from '../../config/index.js';
 import { connectRedis } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
-import {
-  CliError,
-  configFile,
-  loadCommandConfig,
-  parseCommandArgs,
-  type CommandContext,
-} from '../context.js';
+import { CliError, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+import { parseCommandArgs } from '../args.js';
 
-const USAGE =
-  'usage: dlq list [--webhook W] [--since T] [--json] | dlq replay <id> --webhook W | dlq replay --webhook W [--since T] | dlq purge [--webhook W] [--since T]';
+const USAGE = 'usage: dlq list|replay|purge ... (see: flup-bridge dlq --help)';
+/** A replay of more than this many prints a progress line every this many. */
+export const PROGRESS_EVERY = 100;
 
 /** An ISO time, or a duration back from now ("1h", "30m", "7d"). */
 export function parseSince(value: string | undefined, now = Date.now()): Date | undefined {
@@ -53,11 +49,7 @@ export function formatTable(letters: DeadLetter[]): string {
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(ctx, {
-    webhook: { type: 'string' },
-    since: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(ctx, 'dlq');
   const [action, id, ...extra] = positionals;
   if (
     !action ||
@@ -71,7 +63,15 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new CliError('dlq replay needs --webhook W (and an id, or --since T, or neither for all of W)', 2);
   }
   const since = parseSince(values.since);
-  const config = loadCommandConfig(ctx, configFile(ctx, values.config));
+  const file = configFile(ctx, values.config);
+  // Dead letters need Redis and the webhooks, not the source's credentials.
+  const config = loadCommandConfig(ctx, file, { role: 'worker' });
+  // Dead letters live in the webhooks' queues: without webhooks there is nothing to ask Redis.
+  if (config.webhooks.length === 0) {
+    throw file === undefined
+      ? new CliError('no webhooks to look at: give the bridge config with --config FILE or FLUP_CONFIG', 2)
+      : new CliError(`no webhooks to look at: ${file} configures none`, 78);
+  }
   const redis = connectRedis(config.redis.url, { name: 'cli-dlq' });
   redis.on('error', () => undefined);
   const deadLetters = new DeadLetters({ config, redis });
@@ -81,7 +81,12 @@ export async function run(ctx: CommandContext): Promise<number> {
       const letters = await deadLetters.list(query);
       ctx.stdout.write((values.json ? JSON.stringify(letters, null, 2) : formatTable(letters)) + '\n');
     } else if (action === 'replay') {
-      const n = await deadLetters.replay({ ...query, id });
+      const progress = (done: number, total: number) => {
+        if (total > PROGRESS_EVERY && (done % PROGRESS_EVERY === 0 || done === total)) {
+          ctx.stderr.write(`replaying: ${done}/${total}\n`);
+        }
+      };
+      const n = await deadLetters.replay({ ...query, id }, progress);
       ctx.stdout.write(`replayed ${n} dead letter${n === 1 ? '' : 's'}\n`);
     } else {
       const n = await deadLetters.purge(query);

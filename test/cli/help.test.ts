@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { COMMANDS } from '../../src/cli/registry.js';
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('help <command> and <command> --help print that command with all its options', () => {
+  const dlq = cli(['help', 'dlq']);
+  assert.equal(dlq.code, 0, dlq.stderr);
+  assert.match(dlq.stdout, /^Usage: flup-bridge dlq list/);
+  for (const option of ['--json', '--since T', '--webhook W', '--config FILE']) {
+    assert.ok(dlq.stdout.includes(option), `dlq help lists ${option}:\n${dlq.stdout}`);
+  }
+  assert.match(dlq.stdout, /flup-bridge dlq purge \[--webhook W\] \[--since T\]/);
+  assert.equal(cli(['dlq', '--help']).stdout, dlq.stdout);
+  assert.equal(cli(['dlq', 'list', '-h']).stdout, dlq.stdout);
+  const run = cli(['help', 'run']);
+  assert.match(run.stdout, /--role ROLE +all \(default\), ingest or worker/);
+  assert.doesNotMatch(run.stdout, /Commands:/, 'not the general help');
+  assert.equal(cli(['help', 'banana']).code, 2);
+});
+
+test('README: the general help and every command help, as the CLI prints them', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const general = cli(['--help'])
+    .stdout.trimEnd()
+    .replace(/^flup-bridge [^:]+:/, 'flup-bridge:');
+  assert.ok(readme.includes(general), 'README lacks the output of --help: run npm run docs:cli');
+  for (const name of Object.keys(COMMANDS)) {
+    const help = cli([name, '--help']);
+    assert.equal(help.code, 0);
+    assert.ok(
+      readme.includes('```text\n' + help.stdout.trimEnd() + '\n```'),
+      `README lacks the output of flup-bridge ${name} --help: run npm run docs:cli`,
+    );
+  }
+});
+
+test('unknown options are usage errors (exit 2) in every command', () => {
+  for (const name of Object.keys(COMMANDS)) {
+    const { code, stderr } = cli([name, '--bogus']);
+    assert.equal(code, 2, `${name} --bogus: ${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(`flup-bridge ${name}: unknown option --bogus \\(see: flup-bridge ${name} --help\\)`),
+    );
+  }
+  const secret = cli(['secret', '--bogus']);
+  assert.equal(secret.stdout, '', 'no secret printed');
+  assert.equal(cli(['secret', 'extra']).code, 2);
+  assert.equal(cli(['secret', '--asymmetric=yes']).code, 2);
+});
+
+test('run --role banana is a usage error (2), not a configuration error (78)', () => {
+  const { code, stderr } = cli(['run', '--role', 'banana']);
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /--role must be all, ingest or worker \(got "banana"\)/);
+});
