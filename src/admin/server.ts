@@ -65,6 +65,10 @@ export class AdminServer implements Part {
     }
     const app = this.#build();
     const { host, port } = parseListen(listen);
+    // Fastify logs "Server listening at" per address (per interface for 0.0.0.0); the one line
+    // below says it once, with whether the API is on.
+    const level = app.log.level;
+    app.log.level = 'warn';
     try {
       await app.listen({ host, port });
     } catch (err) {
@@ -77,6 +81,8 @@ export class AdminServer implements Part {
             ? 'no such local address'
             : code;
       throw new Error(`admin server cannot listen on ${listen} (admin.listen): ${why}`, { cause: err });
+    } finally {
+      app.log.level = level;
     }
     this.#app = app;
     const address = app.server.address();

@@ -4,8 +4,8 @@
  * line before it is written, so a secret inside an error message or URL cannot leak either.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogConfig } from '../config/index.js';
+import { prettyDestination } from './log-line.js';
 
 export type { Logger } from 'pino';
 
@@ -58,10 +58,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const usePretty =
     format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !options.destination);
   const destination =
-    options.destination ??
-    (usePretty
-      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ sync: false }));
+    options.destination ?? (usePretty ? prettyDestination() : pino.destination({ sync: false }));
   const secrets = options.secrets ?? (() => []);
   return pino(
     {
