@@ -9,6 +9,8 @@ import type { AppDeps } from '../core/index.js';
 import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
 import type { DeliveryStats } from './stats.js';
+import type { DeliveryHistory } from './history.js';
+import { registerViewsApi } from './views-api.js';
 import type { DeadLetterQuery, StatusSources, WebhookAdmin } from './status.js';
 
 export const API_OFF_MESSAGE =
@@ -28,6 +30,7 @@ export interface ApiOptions {
   deps: AppDeps;
   sources: StatusSources;
   stats: DeliveryStats;
+  history?: DeliveryHistory;
 }
 
 const DEFAULT_DEAD_LETTER_LIMIT = 100;
@@ -56,7 +59,10 @@ function optionalString(value: unknown, name: string): string | undefined {
   return value;
 }
 
-export async function registerApi(app: FastifyInstance, { deps, sources, stats }: ApiOptions): Promise<void> {
+export async function registerApi(
+  app: FastifyInstance,
+  { deps, sources, stats, history }: ApiOptions,
+): Promise<void> {
   const token = deps.config.admin.token;
   const authorized = token ? bearerChecker(token) : undefined;
 
@@ -152,6 +158,14 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
     const purged = await deadLetters().purge({ webhookId, since });
     request.log.info({ webhook: webhookId, purged }, `purged ${purged} dead letter(s)`);
     return { purged };
+  });
+
+  registerViewsApi(app, {
+    sources,
+    history,
+    webhooks,
+    deadLetters,
+    fail: (status, message) => new ApiError(status, message),
   });
 
   app.get('/status', async () => ({

@@ -6,7 +6,7 @@ import { Job, Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
 import type { Redis } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
-import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/index.js';
+import type { DeadLetter, DeadLetterAdmin, DeadLetterMessage, DeadLetterQuery } from '../admin/index.js';
 import { openWebhookQueue } from '../queue/index.js';
 import type { StoredJobData } from './failure.js';
 
@@ -75,6 +75,13 @@ export class DeadLetters implements DeadLetterAdmin {
   async list(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     const jobs = await this.#failedJobs(query);
     return jobs.map(({ webhookId, job }) => toDeadLetter(webhookId, job));
+  }
+
+  async message(webhookId: string, id: string): Promise<DeadLetterMessage | undefined> {
+    const [known] = this.#webhookIds(webhookId);
+    const job = await Job.fromId<StoredJobData>(this.#queue(known!), id);
+    if (!job || !(await job.isFailed())) return undefined;
+    return { ...toDeadLetter(known!, job), event: job.data.event };
   }
 
   /** `onProgress(done, total)` after each dead letter looked at (replayed or skipped). */
