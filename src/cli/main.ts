@@ -8,11 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/index.js';
 import { CliError } from './context.js';
 import { commandHelp, generalHelp, version } from './help.js';
-import { COMMANDS, isCommand } from './registry.js';
+import { isCommand, type CommandName } from './registry.js';
+import type { CommandContext } from './context.js';
 
 const EX_CONFIG = 78;
 
 export { version };
+
+type CommandModule = { run(ctx: CommandContext): Promise<number> };
+
+const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
+  run: () => import('./commands/run.js'),
+  config: () => import('./commands/config.js'),
+  credentials: () => import('./commands/credentials.js'),
+  auth: () => import('./commands/auth.js'),
+  dlq: () => import('./commands/dlq.js'),
+  demo: () => import('./commands/demo.js'),
+  secret: () => import('./commands/secret.js'),
+};
 
 export async function main(
   argv: string[],
@@ -44,7 +57,6 @@ export async function main(
     io.stderr.write(`flup-bridge: unknown command "${name}" (see flup-bridge --help)\n`);
     return 2;
   }
-  const command = COMMANDS[name];
   // Before the command's own parsing, and not after "--" (a value may look like a flag there).
   const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   if (flags.includes('--help') || flags.includes('-h')) {
@@ -52,7 +64,7 @@ export async function main(
     return 0;
   }
   try {
-    const module = await command.load();
+    const module = await LOADERS[name]();
     return await module.run({ argv: rest, stdout: io.stdout, stderr: io.stderr, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,10 +1,9 @@
 /**
  * Every command's summary, usage and options in one place: `--help`, `help <command>`, the
  * README's CLI section and the argument parser all read this table, so a command cannot accept
- * an option its help does not list. Commands are loaded on demand (see main.ts).
+ * an option its help does not list. The commands themselves are loaded on demand by main.ts
+ * (data only here, so the commands can import it without a cycle).
  */
-import type { CommandContext } from './context.js';
-
 export interface OptionSpec {
   type: 'string' | 'boolean';
   /** What the value is called in usage lines (string options). */
@@ -17,7 +16,6 @@ export interface CommandSpec {
   /** One line per form, without "flup-bridge ". */
   usage: readonly string[];
   options: Readonly<Record<string, OptionSpec>>;
-  load: () => Promise<{ run(ctx: CommandContext): Promise<number> }>;
 }
 
 const config = { type: 'string', value: 'FILE', help: 'YAML configuration (default: FLUP_CONFIG)' } as const;
@@ -30,19 +28,16 @@ export const COMMANDS = {
       config,
       role: { type: 'string', value: 'ROLE', help: 'all (default), ingest or worker' },
     },
-    load: () => import('./commands/run.js'),
   },
   config: {
     summary: 'check a configuration file and print the effective config, secrets masked',
     usage: ['config check [FILE] [--json]   (FILE defaults to --config or FLUP_CONFIG)'],
     options: { config, json: { type: 'boolean', help: 'print JSON instead of YAML' } },
-    load: () => import('./commands/config.js'),
   },
   credentials: {
     summary: 'show or renew the Lufthansa broker credentials kept in Redis',
     usage: ['credentials show [--config FILE]', 'credentials renew [--config FILE]'],
     options: { config },
-    load: () => import('./commands/credentials.js'),
   },
   auth: {
     summary: 'one-time OAuth2 login (authorization code + PKCE) for a token provider',
@@ -52,7 +47,6 @@ export const COMMANDS = {
       'no-open': { type: 'boolean', help: 'print the login URL without opening a browser' },
       timeout: { type: 'string', value: 'SECONDS', help: 'give up waiting for the browser after this long' },
     },
-    load: () => import('./commands/auth.js'),
   },
   dlq: {
     summary: 'list, replay or purge dead letters',
@@ -72,7 +66,6 @@ export const COMMANDS = {
       },
       json: { type: 'boolean', help: 'list as JSON' },
     },
-    load: () => import('./commands/dlq.js'),
   },
   demo: {
     summary: 'run the bridge against simulated Lufthansa services with a local receiver',
@@ -86,7 +79,6 @@ export const COMMANDS = {
         help: 'share of deliveries the receiver refuses, 0 to 0.99 (default 0)',
       },
     },
-    load: () => import('./commands/demo.js'),
   },
   secret: {
     summary: 'print a new Standard Webhooks signing secret (whsec_...)',
@@ -97,7 +89,6 @@ export const COMMANDS = {
         help: 'an ed25519 pair instead: whsk_ (for the bridge) and whpk_ (for receivers)',
       },
     },
-    load: () => import('./commands/secret.js'),
   },
 } as const satisfies Record<string, CommandSpec>;
 
