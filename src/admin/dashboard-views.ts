@@ -16,6 +16,7 @@ export const DASHBOARD_VIEWS_SCRIPT = String.raw`
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === 'text') node.textContent = attrs[k];
+      else if (k === 'onclick') node.addEventListener('click', attrs[k]);
       else node.setAttribute(k, attrs[k]);
     });
     for (var i = 2; i < arguments.length; i++) {
@@ -133,7 +134,7 @@ export const DASHBOARD_VIEWS_SCRIPT = String.raw`
     return q ? { kind: 'message', id: q } : null;
   }
 
-  window.flupViews = { renderHistory: renderHistory, renderMessage: renderMessage, renderTimeline: renderTimeline,
+  window.flupViews = { el: el, renderHistory: renderHistory, renderMessage: renderMessage, renderTimeline: renderTimeline,
     renderLoggedMessage: renderLoggedMessage, searchTarget: searchTarget };
 })();
 `;

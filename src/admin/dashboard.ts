@@ -30,20 +30,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     history.replaceState(null, '', location.pathname + location.search);
   }
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'onclick') node.addEventListener('click', attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) continue;
-      node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  var el = views.el; // textContent only, never markup (dashboard-views.ts)
   function fill(id) {
     var node = $(id);
     node.replaceChildren.apply(node, Array.prototype.slice.call(arguments, 1));

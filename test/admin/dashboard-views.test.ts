@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
@@ -18,10 +18,10 @@ import { loadConfig } from '../../src/config/index.js';
 import { Metrics, systemClock } from '../../src/core/index.js';
 import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { captureLogger } from '../helpers/logger.js';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { jobOptionsFor, type JobEntry, openWebhookQueue, QueueJobWriter } from '../../src/queue/index.js';
 
-const CHROMIUM = process.env.FLUP_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = `dash-${randomBytes(12).toString('hex')}`;
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const HOSTILE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
@@ -73,9 +73,7 @@ async function noHorizontalOverflow(page: Page): Promise<string[]> {
 describe(
   'dashboard views in Chromium',
   {
-    skip: existsSync(CHROMIUM)
-      ? false
-      : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set FLUP_TEST_CHROMIUM)`,
+    skip: chromiumSkip,
   },
   () => {
     const prefix = uniquePrefix('dashv');
@@ -117,19 +115,7 @@ describe(
         logger: app.deps.logger,
         jobOptions: (webhook) => jobOptionsFor(webhook, config),
       });
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
 
     after(async () => {
