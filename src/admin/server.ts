@@ -9,7 +9,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
 } from 'fastify';
-import type { AppDeps, Part } from '../core/index.js';
+import { scrub, type AppDeps, type Part } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import { registerApi } from './api.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard.js';
@@ -128,6 +128,11 @@ export class AdminServer implements Part {
       // Probes and dashboard polls would flood the log at info; errors are still logged.
       logController: new LogController({ disableRequestLogging: true }),
     });
+
+    // Answers (API, /readyz, /status) carry error texts from vendors and Redis: the same scrub as logs.
+    app.addHook('onSend', async (_request, _reply, payload) =>
+      typeof payload === 'string' ? scrub(payload, deps.secrets.values()) : payload,
+    );
 
     // Before routing, so no route (probes, metrics, dashboard, API) answers a rebound name.
     const hostAllowed = hostChecker(

@@ -53,18 +53,19 @@ export const COMMANDS = {
     usage: [
       'dlq list [--webhook W] [--since T] [--json]',
       'dlq replay <id> --webhook W',
-      'dlq replay --webhook W [--since T]',
-      'dlq purge [--webhook W] [--since T]',
+      'dlq replay (--webhook W | --all) [--since T]',
+      'dlq purge (--webhook W | --all) [--since T]',
     ],
     options: {
       config,
-      webhook: { type: 'string', value: 'W', help: 'only this webhook (needed by replay)' },
+      webhook: { type: 'string', value: 'W', help: 'only this webhook' },
       since: {
         type: 'string',
         value: 'T',
         help: 'failed at or after T: an ISO time or a duration back from now (1h30m)',
       },
       json: { type: 'boolean', help: 'list as JSON' },
+      all: { type: 'boolean', help: "replay or purge every webhook's dead letters (has to be said)" },
     },
   },
   demo: {

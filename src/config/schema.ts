@@ -8,6 +8,7 @@ import {
   checkDurationList,
   checkEnum,
   checkHttpUrl,
+  checkHttpUrlWithoutCredentials,
   checkInt,
   checkListen,
   checkNonEmptyString,
@@ -161,7 +162,13 @@ const rateLimitSpec: ObjectSpec = {
 export const webhookSpec: ObjectSpec = {
   fields: {
     id: { doc: 'Unique name; part of queue names, metrics and logs.', required: true, check: idCheck },
-    url: { doc: 'Where deliveries are POSTed.', required: true, check: checkHttpUrl },
+    url: {
+      doc: 'Where deliveries are POSTed. No user:password@ in it: use auth (a static tokenProviders entry with username/password) or headers.Authorization.',
+      required: true,
+      check: checkHttpUrlWithoutCredentials(
+        'must not hold user:password@ (credentials in a URL are not sent): use auth: { provider: <id> } with a tokenProviders entry of kind static (username, password), or headers: { Authorization: ... }',
+      ),
+    },
     enabled: {
       doc: 'false keeps the webhook configured but sends nothing.',
       default: true,
