@@ -20,10 +20,10 @@ test('help <command> and <command> --help print that command with all its option
   const dlq = await cli(['help', 'dlq']);
   assert.equal(dlq.code, 0, dlq.stderr);
   assert.match(dlq.stdout, /^Usage: flup-bridge dlq list/);
-  for (const option of ['--json', '--since T', '--webhook W', '--config FILE']) {
+  for (const option of ['--json', '--since T', '--webhook W', '--all', '--config FILE']) {
     assert.ok(dlq.stdout.includes(option), `dlq help lists ${option}:\n${dlq.stdout}`);
   }
-  assert.match(dlq.stdout, /flup-bridge dlq purge \[--webhook W\] \[--since T\]/);
+  assert.match(dlq.stdout, /flup-bridge dlq purge \(--webhook W \| --all\) \[--since T\]/);
   assert.equal((await cli(['dlq', '--help'])).stdout, dlq.stdout);
   assert.equal((await cli(['dlq', 'list', '-h'])).stdout, dlq.stdout);
   const run = await cli(['help', 'run']);
