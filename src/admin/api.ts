@@ -4,12 +4,14 @@
  * <admin.token>`; without a configured token every route answers 404 saying how to turn it on.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDuration } from '../config/index.js';
+import { durationOrUndefined } from '../config/index.js';
 import type { AppDeps } from '../core/index.js';
 import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
 import { ApiError, bodyObject, checkJsonContentType, webhookScope } from './request-body.js';
 import type { DeliveryStats } from './stats.js';
+import type { DeliveryHistory } from './history.js';
+import { registerViewsApi } from './views-api.js';
 import type { DeadLetterQuery, StatusSources, WebhookAdmin } from './status.js';
 
 export const API_OFF_MESSAGE =
@@ -19,6 +21,7 @@ export interface ApiOptions {
   deps: AppDeps;
   sources: StatusSources;
   stats: DeliveryStats;
+  history?: DeliveryHistory;
 }
 
 const DEFAULT_DEAD_LETTER_LIMIT = 100;
@@ -29,7 +32,8 @@ export function parseSince(value: unknown, now: number): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string')
     throw new ApiError(400, 'since must be an ISO time or a duration such as 1h');
-  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(value.trim())) return new Date(now - parseDuration(value));
+  const ago = durationOrUndefined(value);
+  if (ago !== undefined) return new Date(now - ago);
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
     throw new ApiError(
@@ -46,7 +50,10 @@ function optionalString(value: unknown, name: string): string | undefined {
   return value;
 }
 
-export async function registerApi(app: FastifyInstance, { deps, sources, stats }: ApiOptions): Promise<void> {
+export async function registerApi(
+  app: FastifyInstance,
+  { deps, sources, stats, history }: ApiOptions,
+): Promise<void> {
   const token = deps.config.admin.token;
   const authorized = token ? bearerChecker(token) : undefined;
 
@@ -145,6 +152,14 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
     const purged = await deadLetters().purge({ webhookId, since });
     request.log.info({ webhook: webhookId, since, purged }, `purged ${purged} dead letter(s)`);
     return { purged };
+  });
+
+  registerViewsApi(app, {
+    sources,
+    history,
+    webhooks,
+    deadLetters,
+    fail: (status, message) => new ApiError(status, message),
   });
 
   app.get('/status', async () => ({

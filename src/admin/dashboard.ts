@@ -6,34 +6,9 @@
  * every 2 s. Everything is rendered with textContent, never innerHTML, so webhook URLs and
  * receiver answers cannot inject markup.
  */
+import { DASHBOARD_STYLE } from './dashboard-style.js';
 
-export const DASHBOARD_STYLE = `
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f5f6f8; }
-  header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; background: #1d2330; color: #fff; }
-  header h1 { font-size: 1.1em; margin: 0; }
-  header .spacer { flex: 1; }
-  header button { background: transparent; color: #fff; border: 1px solid #7a8194; }
-  main, #app { display: grid; gap: 1em; } main { padding: 1em; }
-  [hidden] { display: none !important; }
-  #notice:empty { display: none; }
-  section { background: #fff; border: 1px solid #dde0e6; border-radius: 6px; padding: .6em 1em 1em; }
-  h2 { font-size: 1em; margin: .3em 0 .6em; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { text-align: left; padding: .25em .6em .25em 0; border-bottom: 1px solid #eceef2; vertical-align: top; }
-  th { font-weight: 600; color: #5a6275; white-space: nowrap; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-  .ok { color: #17803d; } .bad { color: #c0262d; } .warn { color: #a15c00; } .muted { color: #7a8194; }
-  .pill { display: inline-block; padding: 0 .5em; border-radius: 1em; font-size: .9em; background: #eceef2; }
-  .pill.ok { background: #dcf5e3; } .pill.bad { background: #fbe1e2; } .pill.warn { background: #fdf0d9; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(16em, 1fr)); gap: .4em 1.5em; }
-  .grid div span:first-child { color: #5a6275; margin-right: .4em; }
-  .error { color: #c0262d; margin: .3em 0; }
-  button { font: inherit; padding: .1em .7em; border-radius: 4px; border: 1px solid #b9bfcc; background: #fff; cursor: pointer; }
-  button:hover { background: #eceef2; }
-  #login { max-width: 30em; }
-  #login input { font: inherit; width: 100%; padding: .3em; margin: .4em 0; box-sizing: border-box; }
-  code, .mono { font-family: ui-monospace, monospace; font-size: .92em; }
-`;
+export { DASHBOARD_STYLE };
 
 // Plain ES2017 in the page: no backticks, so this file can hold it in a template literal.
 export const DASHBOARD_SCRIPT = String.raw`
@@ -41,6 +16,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   'use strict';
   var KEY = 'flup-admin-token';
   var REFRESH_MS = 2000;
+  var HISTORY_EVERY = 5; // refreshes: the charts change by the minute
+  var refreshes = 0;
+  var views = window.flupViews;
   var token = sessionStorage.getItem(KEY);
   var timer = null;
   var $ = function (id) { return document.getElementById(id); };
@@ -52,23 +30,18 @@ export const DASHBOARD_SCRIPT = String.raw`
     history.replaceState(null, '', location.pathname + location.search);
   }
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'onclick') node.addEventListener('click', attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) continue;
-      node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  var el = views.el; // textContent only, never markup (dashboard-views.ts)
   function fill(id) {
     var node = $(id);
     node.replaceChildren.apply(node, Array.prototype.slice.call(arguments, 1));
+  }
+  /** Each cell gets its column's header as data-label (shown before it on narrow screens). */
+  function labelled(table) {
+    var names = Array.prototype.map.call(table.querySelectorAll('thead th'), function (th) { return th.textContent; });
+    Array.prototype.forEach.call(table.querySelectorAll('tbody tr'), function (tr) {
+      Array.prototype.forEach.call(tr.children, function (td, i) { if (names[i]) td.setAttribute('data-label', names[i]); });
+    });
+    return table;
   }
   function pill(text, cls) { return el('span', { class: 'pill ' + (cls || ''), text: text }); }
   function ago(iso) {
@@ -104,6 +77,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function showLogin(message) {
     if (timer) { clearInterval(timer); timer = null; }
     $('app').hidden = true;
+    $('signout').hidden = true;
     $('login').hidden = false;
     $('login-message').textContent = message || '';
     $('token').focus();
@@ -112,6 +86,8 @@ export const DASHBOARD_SCRIPT = String.raw`
   function start() {
     $('login').hidden = true;
     $('app').hidden = false;
+    $('signout').hidden = false;
+    refreshes = 0;
     refresh();
     if (!timer) timer = setInterval(refresh, REFRESH_MS);
   }
@@ -162,8 +138,8 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
 
   function renderWebhooks(list) {
-    var head = el('tr', {}, ...['webhook', 'state', 'breaker', 'waiting', 'active', 'delayed', 'delivered', 'success (5 min)', 'p95 (5 min)', ''].map(function (h, n) {
-      return el('th', { class: n >= 3 && n <= 8 ? 'num' : '', text: h });
+    var head = el('tr', {}, ...['webhook', 'state', 'breaker', 'backlog', 'waiting', 'paused', 'active', 'delayed', 'delivered', 'success (5 min)', 'p95 (5 min)', ''].map(function (h, n) {
+      return el('th', { class: n >= 3 && n <= 10 ? 'num' : '', text: h });
     }));
     var rows = list.map(function (w) {
       var st = w.stats || {};
@@ -183,7 +159,9 @@ export const DASHBOARD_SCRIPT = String.raw`
         el('td', {}, el('strong', { text: w.id }), el('div', { class: 'muted mono', text: w.url })),
         el('td', {}, pill(w.state, stateCls), w.disabledReason ? el('div', { class: 'muted', text: w.disabledReason }) : null),
         el('td', {}, pill(w.breaker, w.breaker === 'closed' ? 'ok' : 'bad')),
+        el('td', { class: 'num backlog', title: 'waiting + delayed + paused', text: (c.waiting || 0) + (c.delayed || 0) + (c.paused || 0) }),
         el('td', { class: 'num waiting', text: c.waiting }),
+        el('td', { class: 'num paused' + (c.paused ? ' warn' : ''), text: c.paused || 0 }),
         el('td', { class: 'num', text: c.active }),
         el('td', { class: 'num', text: c.delayed }),
         el('td', { class: 'num delivered', text: st.delivered === undefined ? 0 : st.delivered }),
@@ -191,7 +169,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         el('td', { class: 'num', text: ms(st.p95Seconds) }),
         actions);
     });
-    fill('webhooks', el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
+    fill('webhooks', labelled(el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))));
     if (!list.length) fill('webhooks', el('p', { class: 'muted', text: 'No webhooks configured.' }));
   }
 
@@ -206,11 +184,32 @@ export const DASHBOARD_SCRIPT = String.raw`
         el('td', {}, el('div', { text: d.reason }), d.detail ? el('div', { class: 'muted', text: d.detail }) : null),
         el('td', { title: d.lastBody || '', text: d.lastStatus === undefined ? '-' : d.lastStatus }),
         el('td', { class: 'num', text: d.attempts }),
-        el('td', {}, el('button', { 'data-replay': d.id, text: 'Replay', onclick: function () {
-          act(api('/deadletters/replay', { method: 'POST', body: { id: d.id, webhookId: d.webhookId } }), function (r) { return 'Replayed ' + r.replayed + ' dead letter(s).'; });
-        } })));
+        el('td', {}, el('button', { 'data-view': d.id, text: 'View', onclick: function () { openDeadLetter(d); } }), ' ',
+          el('button', { 'data-replay': d.id, text: 'Replay', onclick: function () {
+            act(api('/deadletters/replay', { method: 'POST', body: { id: d.id, webhookId: d.webhookId } }), function (r) { return 'Replayed ' + r.replayed + ' dead letter(s).'; });
+          } })));
     });
-    fill('deadletters', el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
+    fill('deadletters', labelled(el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))));
+  }
+
+  function showDetail(call, render) {
+    $('detail').hidden = false;
+    $('detail-error').textContent = '';
+    fill('detail-body', el('p', { class: 'muted', text: 'Loading ...' }));
+    return call().then(function (data) { render($('detail-body'), data); $('detail').scrollIntoView(); })
+      .catch(function (e) { fill('detail-body'); $('detail-error').textContent = e.status === 404 ? 'Not found: ' + e.message : e.message; });
+  }
+  function openDeadLetter(d) {
+    showDetail(function () { return api('/deadletters/' + encodeURIComponent(d.webhookId) + '/' + encodeURIComponent(d.id)); }, views.renderMessage);
+  }
+  function search(text) {
+    var target = views.searchTarget(text, new Date().toISOString().slice(0, 10));
+    if (!target) return;
+    if (target.kind === 'flight') {
+      showDetail(function () { return api('/flights/' + encodeURIComponent(target.flight) + '/' + target.date); }, views.renderTimeline);
+    } else {
+      showDetail(function () { return api('/messages/' + encodeURIComponent(target.id)); }, views.renderLoggedMessage);
+    }
   }
 
   function section(id, call, render) {
@@ -227,6 +226,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       section('status', function () { return api('/status'); }, renderStatus),
       section('webhooks', function () { return api('/webhooks'); }, renderWebhooks),
       section('deadletters', function () { return api('/deadletters?limit=20'); }, renderDeadLetters),
+      refreshes++ % HISTORY_EVERY === 0 ? section('history', function () { return api('/history'); }, function (h) { views.renderHistory($('history'), h); }) : null,
     ]).then(function () { $('updated').textContent = 'updated ' + new Date().toLocaleTimeString(); });
   }
 
@@ -239,6 +239,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     start();
   });
   $('signout').addEventListener('click', function () { forget(''); });
+  $('search-form').addEventListener('submit', function (ev) { ev.preventDefault(); search($('search').value); });
+  $('detail-close').addEventListener('click', function () { $('detail').hidden = true; fill('detail-body'); });
 
   if (token) start(); else showLogin('');
 })();
@@ -251,9 +253,10 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>flup-bridge</title>
 <link rel="stylesheet" href="/dashboard.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
-<header><h1>flup-bridge</h1><span id="ready"></span><span class="spacer"></span><span id="updated" class="muted"></span><button id="signout" type="button">Forget token</button></header>
+<header><h1>flup-bridge</h1><span id="ready"></span><span class="spacer"></span><span id="updated" class="muted"></span><button id="signout" type="button" hidden>Forget token</button></header>
 <main>
   <section id="login" hidden>
     <h2>Admin token</h2>
@@ -263,11 +266,15 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <div id="app" hidden>
     <p id="notice" class="muted"></p>
+    <form id="search-form" role="search"><input id="search" type="search" placeholder="flight (LH400 2026-12-01) or message id" aria-label="flight number or message id"><button type="submit">Search</button></form>
+    <section id="detail" hidden><p id="detail-error" class="error"></p><div id="detail-body"></div><button id="detail-close" type="button">Close</button></section>
     <section><h2>Connection and credentials</h2><p id="status-error" class="error"></p><div id="status"></div></section>
     <section><h2>Webhooks</h2><p id="webhooks-error" class="error"></p><div id="webhooks"></div></section>
+    <section><h2>Last hour</h2><p id="history-error" class="error"></p><div id="history" class="cards"></div></section>
     <section><h2>Recent dead letters</h2><p id="deadletters-error" class="error"></p><div id="deadletters"></div></section>
   </div>
 </main>
+<script src="/dashboard-views.js"></script>
 <script src="/dashboard.js"></script>
 </body>
 </html>

@@ -13,9 +13,12 @@ import { scrub, type AppDeps, type Part } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import { registerApi } from './api.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard.js';
+import { DASHBOARD_VIEWS_SCRIPT } from './dashboard-views.js';
 import { hostChecker, hostRefusal } from './host-guard.js';
 import { readiness } from './readiness.js';
 import { DeliveryStats } from './stats.js';
+import { DeliveryHistory } from './history.js';
+import { FAVICON_SVG } from './favicon.js';
 import type { QueueCounts, StatusSources } from './status.js';
 
 export interface AdminServerOptions {
@@ -41,6 +44,7 @@ export class AdminServer implements Part {
   readonly #sources: StatusSources;
   readonly #log: Logger;
   readonly #stats: DeliveryStats;
+  readonly #history: DeliveryHistory;
   #app?: FastifyInstance;
   #sampler?: NodeJS.Timeout;
   #url?: string;
@@ -50,6 +54,12 @@ export class AdminServer implements Part {
     this.#sources = sources;
     this.#log = deps.logger.child({ module: 'admin' });
     this.#stats = new DeliveryStats(deps.metrics, deps.clock);
+    this.#history = new DeliveryHistory({
+      redis: deps.redis,
+      prefix: deps.config.redis.prefix,
+      metrics: deps.metrics,
+      clock: deps.clock,
+    });
   }
 
   /** http://host:port once listening (the real port when admin.listen asked for :0). */
@@ -65,6 +75,10 @@ export class AdminServer implements Part {
     }
     const app = this.#build();
     const { host, port } = parseListen(listen);
+    // Fastify logs "Server listening at" per address (per interface for 0.0.0.0); the one line
+    // below says it once, with whether the API is on.
+    const level = app.log.level;
+    app.log.level = 'warn';
     try {
       await app.listen({ host, port });
     } catch (err) {
@@ -77,14 +91,21 @@ export class AdminServer implements Part {
             ? 'no such local address'
             : code;
       throw new Error(`admin server cannot listen on ${listen} (admin.listen): ${why}`, { cause: err });
+    } finally {
+      app.log.level = level;
     }
     this.#app = app;
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-    this.#sampler = setInterval(() => void this.#stats.sample().catch(() => undefined), SAMPLE_INTERVAL_MS);
+    this.#sampler = setInterval(() => {
+      void this.#stats.sample().catch(() => undefined);
+      // Redis down: this interval's counts are added by the next flush that succeeds.
+      void this.#history.flush().catch(() => undefined);
+    }, SAMPLE_INTERVAL_MS);
     this.#sampler.unref();
     await this.#stats.sample();
+    await this.#history.flush().catch(() => undefined);
     this.#log.info(
       { url: this.#url, api: this.#deps.config.admin.token ? 'on' : 'off (no admin.token)' },
       `admin server listening on ${this.#url}`,
@@ -93,6 +114,8 @@ export class AdminServer implements Part {
 
   async stop(): Promise<void> {
     clearInterval(this.#sampler);
+    // The last seconds of deliveries (the shutdown drain included) still reach the charts.
+    if (this.#app) await this.#history.flush().catch(() => undefined);
     const app = this.#app;
     this.#app = undefined;
     if (app) await app.close();
@@ -147,10 +170,18 @@ export class AdminServer implements Part {
     app.get('/', page('text/html; charset=utf-8', DASHBOARD_HTML));
     app.get('/dashboard.js', page('text/javascript; charset=utf-8', DASHBOARD_SCRIPT));
     app.get('/dashboard.css', page('text/css; charset=utf-8', DASHBOARD_STYLE));
+    app.get('/dashboard-views.js', page('text/javascript; charset=utf-8', DASHBOARD_VIEWS_SCRIPT));
+    app.get('/favicon.svg', page('image/svg+xml', FAVICON_SVG));
+    app.get('/favicon.ico', page('image/svg+xml', FAVICON_SVG));
 
     void app.register(
       (api, _opts, done) => {
-        registerApi(api, { deps, sources: this.#sources, stats: this.#stats }).then(() => done(), done);
+        registerApi(api, {
+          deps,
+          sources: this.#sources,
+          stats: this.#stats,
+          history: this.#history,
+        }).then(() => done(), done);
       },
       { prefix: '/api' },
     );

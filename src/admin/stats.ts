@@ -27,7 +27,7 @@ export interface WebhookStats {
   windowSeconds: number;
 }
 
-interface Reading {
+export interface Reading {
   at: number;
   outcomes: Map<string, Record<string, number>>;
   /** Cumulative bucket counts per webhook, ascending `le`, +Inf last. */
@@ -91,31 +91,36 @@ export class DeliveryStats {
     while (this.#samples.length > 1 && this.#samples[0]!.at < oldest) this.#samples.shift();
   }
 
-  async #read(): Promise<Reading> {
-    const outcomes = new Map<string, Record<string, number>>();
-    for (const { labels, value } of (await this.#metrics.deliveries.get()).values) {
-      const webhook = String(labels.webhook);
-      const entry = outcomes.get(webhook) ?? {};
-      entry[String(labels.outcome)] = (entry[String(labels.outcome)] ?? 0) + value;
-      outcomes.set(webhook, entry);
-    }
-    const buckets = new Map<string, Array<[number, number]>>();
-    for (const item of (await this.#metrics.deliverySeconds.get()).values) {
-      const { metricName, value } = item as typeof item & { metricName?: string };
-      const labels = item.labels as Record<string, string | number | undefined>;
-      if (!metricName?.endsWith('_bucket')) continue;
-      const webhook = String(labels.webhook);
-      const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
-      const list = buckets.get(webhook) ?? [];
-      list.push([le, value]);
-      buckets.set(webhook, list);
-    }
-    for (const list of buckets.values()) list.sort((a, b) => a[0] - b[0]);
-    return { at: this.#clock.now(), outcomes, buckets };
+  #read(): Promise<Reading> {
+    return readDeliveryMetrics(this.#metrics, this.#clock.now());
   }
 }
 
-function subtractBuckets(
+/** The delivery counters and latency buckets per webhook as the registry has them now. */
+export async function readDeliveryMetrics(metrics: Metrics, at: number): Promise<Reading> {
+  const outcomes = new Map<string, Record<string, number>>();
+  for (const { labels, value } of (await metrics.deliveries.get()).values) {
+    const webhook = String(labels.webhook);
+    const entry = outcomes.get(webhook) ?? {};
+    entry[String(labels.outcome)] = (entry[String(labels.outcome)] ?? 0) + value;
+    outcomes.set(webhook, entry);
+  }
+  const buckets = new Map<string, Array<[number, number]>>();
+  for (const item of (await metrics.deliverySeconds.get()).values) {
+    const { metricName, value } = item as typeof item & { metricName?: string };
+    const labels = item.labels as Record<string, string | number | undefined>;
+    if (!metricName?.endsWith('_bucket')) continue;
+    const webhook = String(labels.webhook);
+    const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+    const list = buckets.get(webhook) ?? [];
+    list.push([le, value]);
+    buckets.set(webhook, list);
+  }
+  for (const list of buckets.values()) list.sort((a, b) => a[0] - b[0]);
+  return { at, outcomes, buckets };
+}
+
+export function subtractBuckets(
   now: Array<[number, number]>,
   before: Array<[number, number]>,
 ): Array<[number, number]> {

@@ -73,8 +73,15 @@ export interface DeadLetterQuery {
   limit?: number;
 }
 
+/** One dead letter with the message it holds (the event envelope, payload included). */
+export interface DeadLetterMessage extends DeadLetter {
+  event: unknown;
+}
+
 export interface DeadLetterAdmin {
   list(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /** One dead letter with its message; undefined when there is no such dead letter. */
+  message?(webhookId: string, id: string): Promise<DeadLetterMessage | undefined>;
   /** Replays one (id + webhookId) or all matching; returns how many were queued again. */
   replay(query: DeadLetterQuery & { id?: string }): Promise<number>;
   purge(query: DeadLetterQuery): Promise<number>;

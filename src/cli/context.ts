@@ -1,5 +1,4 @@
 /** What a command receives, and the helpers every command shares. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, secretValues, type Config } from '../config/index.js';
 import { createLogger, SecretRegistry, type Logger } from '../core/index.js';
 import { connectRedis, type Redis } from '../redis/index.js';
@@ -18,22 +17,6 @@ export class CliError extends Error {
     readonly exitCode = 1,
   ) {
     super(message);
-  }
-}
-
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  ctx: CommandContext,
-  options: T,
-) {
-  try {
-    return parseArgs({
-      args: ctx.argv,
-      options: { config: { type: 'string' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new CliError((err as Error).message, 2);
   }
 }
 

@@ -14,16 +14,53 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000,
 };
 
-/** Accepts a number of milliseconds or a string like "500ms", "15s", "5m", "24h", "30d". */
+const DURATION_HINT = 'a duration such as 500ms, 15s, 5m, 1h30m, 24h or 30d';
+
+/**
+ * A duration with units, compound ones included ("1h30m", "2m 30s"); a JS number is milliseconds
+ * (defaults and programmatic overrides). A string without a unit ("5") is refused: it used to mean
+ * milliseconds, which nobody writing "5" meant. Numbers in YAML are refused by the loader
+ * (unitDurationIssues), which knows where a value came from.
+ */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value);
   if (typeof value === 'string') {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
-    if (match) return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!);
+    const text = value.trim();
+    // Zero is zero in every unit.
+    if (/^0+(\.0+)?$/.test(text)) return 0;
+    if (/^\d+(\.\d+)?$/.test(text)) {
+      throw new ConfigValueError(
+        `"${text}" has no unit: write ${text}ms, ${text}s, ${text}m, ${text}h or ${text}d`,
+      );
+    }
+    if (/^(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$/.test(text)) {
+      let total = 0;
+      for (const part of text.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g)) {
+        total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
+      }
+      return Math.round(total);
+    }
   }
-  throw new ConfigValueError(
-    'must be a duration such as 500ms, 15s, 5m, 24h or 30d (or a number of milliseconds)',
-  );
+  throw new ConfigValueError(`must be ${DURATION_HINT}`);
+}
+
+/** The duration in ms, or undefined when the text is not one (e.g. an ISO time). */
+export function durationOrUndefined(text: string): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message for a YAML number where a duration belongs. */
+export function unitlessNumberMessage(value: number): string {
+  return `${value} has no unit: write ${value}ms, ${value}s, ${value}m, ${value}h or ${value}d`;
+}
+
+export function checkDurationList(value: unknown): number[] {
+  if (!Array.isArray(value)) throw new ConfigValueError('must be a list of durations');
+  return value.map(parseDuration);
 }
 
 export function formatDuration(ms: number): string {

@@ -10,6 +10,7 @@ import { ConfigValueError, isPlainObject } from './formats.js';
 import { envName, isLeaf, leaves, schema, type LeafSchema, type SchemaTree } from './schema.js';
 import { checkUniqueIds, validateList, type ConfigIssue } from './spec.js';
 import type { Config } from './types.js';
+import { unitlessDurations } from './unitless.js';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -213,7 +214,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   });
   if (options.file !== undefined) {
     const fromFile = readYaml(options.file, issues);
-    if (fromFile) store.load(fromFile);
+    if (fromFile) {
+      issues.push(...unitlessDurations(fromFile, schema));
+      store.load(fromFile);
+    }
   }
   for (const [path, value] of Object.entries(options.overrides ?? {})) store.set(path, value);
   if (issues.length > 0) throw new ConfigError(issues);

@@ -5,6 +5,7 @@
  */
 import {
   checkBoolean,
+  checkDurationList,
   checkEnum,
   checkHttpUrl,
   checkHttpUrlWithoutCredentials,
@@ -105,11 +106,6 @@ function checkEventFilters(value: unknown): string[] {
     }
   }
   return list;
-}
-
-function checkDurationList(value: unknown): number[] {
-  if (!Array.isArray(value)) throw new ConfigValueError('must be a list of durations');
-  return value.map(parseDuration);
 }
 
 const retrySpec: ObjectSpec = {

@@ -5,8 +5,8 @@
  * message or URL cannot leak either.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogConfig } from '../config/index.js';
+import { prettyDestination } from './log-line.js';
 import { MIN_SECRET_LENGTH, scrub } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -52,10 +52,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const usePretty =
     format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !options.destination);
   const destination =
-    options.destination ??
-    (usePretty
-      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ sync: false }));
+    options.destination ?? (usePretty ? prettyDestination() : pino.destination({ sync: false }));
   const secrets = options.secrets ?? (() => []);
   return pino(
     {

@@ -6,7 +6,7 @@ import { Job, Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
 import type { Redis } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
-import type { DeadLetter, DeadLetterAdmin, DeadLetterQuery } from '../admin/index.js';
+import type { DeadLetter, DeadLetterAdmin, DeadLetterMessage, DeadLetterQuery } from '../admin/index.js';
 import { openWebhookQueue } from '../queue/index.js';
 import type { StoredJobData } from './failure.js';
 
@@ -77,7 +77,18 @@ export class DeadLetters implements DeadLetterAdmin {
     return jobs.map(({ webhookId, job }) => toDeadLetter(webhookId, job));
   }
 
-  async replay(query: DeadLetterQuery & { id?: string } = {}): Promise<number> {
+  async message(webhookId: string, id: string): Promise<DeadLetterMessage | undefined> {
+    const [known] = this.#webhookIds(webhookId);
+    const job = await Job.fromId<StoredJobData>(this.#queue(known!), id);
+    if (!job || !(await job.isFailed())) return undefined;
+    return { ...toDeadLetter(known!, job), event: job.data.event };
+  }
+
+  /** `onProgress(done, total)` after each dead letter looked at (replayed or skipped). */
+  async replay(
+    query: DeadLetterQuery & { id?: string } = {},
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
     let targets: Array<{ webhookId: string; job: Job<StoredJobData> }>;
     if (query.id !== undefined) {
       if (query.webhookId === undefined)
@@ -94,9 +105,14 @@ export class DeadLetters implements DeadLetterAdmin {
       targets = await this.#failedJobs(query);
     }
     let replayed = 0;
+    let done = 0;
     for (const { webhookId, job } of targets) {
+      done += 1;
       // Messages refused at ingest (oversized, invalid) would only fail again.
-      if (job.data.reject) continue;
+      if (job.data.reject) {
+        onProgress?.(done, targets.length);
+        continue;
+      }
       const data: StoredJobData = {
         ...job.data,
         replayedAt: new Date().toISOString(),
@@ -107,6 +123,7 @@ export class DeadLetters implements DeadLetterAdmin {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       this.#options.logger?.info({ webhook: webhookId, jobId: job.id }, 'dead letter replayed');
       replayed += 1;
+      onProgress?.(done, targets.length);
     }
     return replayed;
   }

@@ -6,11 +6,13 @@ import type { Enricher } from '../queue/index.js';
 import { DeliveryWorkers } from './workers.js';
 import { WebhookAdminService } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
+import { RetryLog } from './retry-log.js';
 
 export { retryDelay } from './retry-delay.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
 export { WebhookAdminService, type WebhookAdminServiceOptions } from './webhooks.js';
 export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
+export { RetryLog, type RetryLogOptions } from './retry-log.js';
 export { sign, signatureHeaders } from './signing.js';
 export { signWith } from './signing.js';
 export {
@@ -48,11 +50,16 @@ export function createDelivery(
     logger,
   });
   const deadLetters = new DeadLetters({ config: deps.config, redis: deps.redis, logger });
+  const retryLog = new RetryLog({ metrics: deps.metrics, logger: deps.logger });
   const part: Part = {
     name: workers.name,
-    start: () => workers.start(),
+    start: async () => {
+      await workers.start();
+      await retryLog.start();
+    },
     stop: async () => {
       await workers.stop();
+      await retryLog.stop();
       await Promise.all([webhooks.close(), deadLetters.close()]);
     },
   };

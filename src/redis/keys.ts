@@ -68,6 +68,11 @@ export class RedisKeys {
     return `${this.lufthansaCredentials(clientId)}:renew-lock`;
   }
 
+  /** Hash: one minute of a webhook's deliveries (counts, latency buckets) for the dashboard charts. */
+  deliveryMinute(webhookId: string, minute: number): string {
+    return `${this.prefix}:history:${webhookId}:${minute}`;
+  }
+
   /** A cached Flight Status answer (or lasting error) for a URL. */
   enrichAnswer(url: string): string {
     return `${this.prefix}:enrich:fs:${url}`;

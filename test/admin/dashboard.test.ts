@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Browser } from 'playwright-core';
@@ -14,10 +13,10 @@ import { AdminServer } from '../../src/admin/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { captureLogger } from '../helpers/logger.js';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { jobOptionsFor, type JobEntry, QueueJobWriter } from '../../src/queue/index.js';
 
-const CHROMIUM = process.env.FLUP_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = `dash-${randomBytes(12).toString('hex')}`;
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -44,9 +43,7 @@ function job(webhookId: string): JobEntry {
 describe(
   'dashboard in Chromium',
   {
-    skip: existsSync(CHROMIUM)
-      ? false
-      : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set FLUP_TEST_CHROMIUM)`,
+    skip: chromiumSkip,
   },
   () => {
     const prefix = uniquePrefix('dash');
@@ -78,19 +75,7 @@ describe(
         logger: app.deps.logger,
         jobOptions: (webhook) => jobOptionsFor(webhook, config),
       });
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
 
     after(async () => {

@@ -1,22 +1,14 @@
 /** `auth login <provider-id>`: one-time authorization-code + PKCE login for an oauth2-pkce provider. */
 import { spawn } from 'node:child_process';
 import { pkceLogin } from '../pkce-login.js';
-import {
-  CliError,
-  commandRuntime,
-  configFile,
-  loadCommandConfig,
-  parseCommandArgs,
-  type CommandContext,
-} from '../context.js';
+import { CliError, commandRuntime, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+import { noExtraPositionals, parseCommandArgs } from '../args.js';
 
 const USAGE = 'usage: flup-bridge auth login <provider-id> [--config FILE] [--no-open]';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(ctx, {
-    'no-open': { type: 'boolean' },
-    timeout: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(ctx, 'auth');
+  noExtraPositionals('auth', positionals, 2);
   const [sub, id] = positionals;
   if (sub !== 'login' || !id) throw new CliError(USAGE, 2);
   const config = loadCommandConfig(ctx, configFile(ctx, values.config));

@@ -1,16 +1,12 @@
 import { stringify } from 'yaml';
 import { maskConfig, presentConfig } from '../../config/index.js';
-import {
-  CliError,
-  configFile,
-  loadCommandConfig,
-  parseCommandArgs,
-  type CommandContext,
-} from '../context.js';
+import { CliError, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+import { noExtraPositionals, parseCommandArgs } from '../args.js';
 
 /** `config check [FILE]`: validate and print the effective configuration with secrets masked. */
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(ctx, { json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(ctx, 'config');
+  noExtraPositionals('config', positionals, 2);
   const [sub, file] = positionals;
   if (sub !== 'check') throw new CliError('usage: flup-bridge config check [FILE] [--json]', 2);
   const path = file ?? configFile(ctx, values.config);

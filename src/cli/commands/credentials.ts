@@ -6,14 +6,8 @@ import type { Config } from '../../config/index.js';
 import type { Logger, SecretRegistry } from '../../core/index.js';
 import type { Redis } from '../../redis/index.js';
 import { systemClock } from '../../core/index.js';
-import {
-  CliError,
-  commandRuntime,
-  configFile,
-  loadCommandConfig,
-  parseCommandArgs,
-  type CommandContext,
-} from '../context.js';
+import { CliError, commandRuntime, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+import { noExtraPositionals, parseCommandArgs } from '../args.js';
 import {
   LufthansaApiToken,
   LufthansaCredentials,
@@ -24,7 +18,8 @@ import {
 const USAGE = 'usage: flup-bridge credentials show|renew [--config FILE]';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(ctx, {});
+  const { values, positionals } = parseCommandArgs(ctx, 'credentials');
+  noExtraPositionals('credentials', positionals, 1);
   const [sub] = positionals;
   if (sub !== 'show' && sub !== 'renew') throw new CliError(USAGE, 2);
   const config = loadCommandConfig(ctx, configFile(ctx, values.config));

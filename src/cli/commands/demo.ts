@@ -22,7 +22,8 @@ import { mountFlightStatus } from '../../sim/index.js';
 import { FlightUpdatePublisher } from '../../sim/index.js';
 import { WebhookReceiver } from '../../sim/index.js';
 import { freePort, waitForPort } from '../../sim/index.js';
-import { CliError, loadCommandConfig, parseCommandArgs, type CommandContext } from '../context.js';
+import { CliError, loadCommandConfig, type CommandContext } from '../context.js';
+import { noExtraPositionals, parseCommandArgs } from '../args.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url));
 const PREFERRED_ADMIN_PORT = 9464;
@@ -34,12 +35,10 @@ const STOP_DEADLINE_MS = 20_000;
 type Cleanup = { name: string; run: () => Promise<void> | void };
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(ctx, {
-    rate: { type: 'string', default: '3' },
-    'fail-rate': { type: 'string', default: '0' },
-  });
-  const rate = Number(values.rate);
-  const failRate = Number(values['fail-rate']);
+  const { values, positionals } = parseCommandArgs(ctx, 'demo');
+  noExtraPositionals('demo', positionals, 0);
+  const rate = Number(values.rate ?? '3');
+  const failRate = Number(values['fail-rate'] ?? '0');
   if (!(rate > 0 && rate <= 10_000)) throw new CliError('--rate must be messages per second, e.g. 3', 2);
   if (!(failRate >= 0 && failRate < 1))
     throw new CliError('--fail-rate must be a fraction from 0 to 0.99', 2);

@@ -4,37 +4,31 @@
  * flup-bridge dlq purge (--webhook W | --all) [--since T]
  * Replaying or purging every webhook's dead letters has to say --all.
  */
-import { parseDuration, secretValues } from '../../config/index.js';
+import { durationOrUndefined, secretValues } from '../../config/index.js';
 import { scrub } from '../../core/index.js';
 import { connectRedis } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
-import {
-  CliError,
-  configFile,
-  loadCommandConfig,
-  parseCommandArgs,
-  type CommandContext,
-} from '../context.js';
+import { CliError, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+import { parseCommandArgs } from '../args.js';
 
-const USAGE =
-  'usage: dlq list [--webhook W] [--since T] [--json] | dlq replay <id> --webhook W | dlq replay (--webhook W | --all) [--since T] | dlq purge (--webhook W | --all) [--since T]';
+const USAGE = 'usage: dlq list|replay|purge ... (see: flup-bridge dlq --help)';
+/** A replay of more than this many prints a progress line every this many. */
+export const PROGRESS_EVERY = 100;
 
 /** An ISO time, or a duration back from now ("1h", "30m", "7d"). */
 export function parseSince(value: string | undefined, now = Date.now()): Date | undefined {
   if (value === undefined) return undefined;
-  try {
-    return new Date(now - parseDuration(value));
-  } catch {
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      throw new CliError(
-        `--since "${value}" is neither an ISO time (2026-01-31T12:00:00Z) nor a duration (1h, 30m, 7d)`,
-        2,
-      );
-    }
-    return date;
+  const ago = durationOrUndefined(value);
+  if (ago !== undefined) return new Date(now - ago);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new CliError(
+      `--since "${value}" is neither an ISO time (2026-01-31T12:00:00Z) nor a duration (1h, 30m, 1h30m, 7d)`,
+      2,
+    );
   }
+  return date;
 }
 
 export function formatTable(letters: DeadLetter[]): string {
@@ -71,12 +65,7 @@ function checkScope(action: string, id: string | undefined, webhook: string | un
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(ctx, {
-    webhook: { type: 'string' },
-    since: { type: 'string' },
-    json: { type: 'boolean' },
-    all: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(ctx, 'dlq');
   const [action, id, ...extra] = positionals;
   if (
     !action ||
@@ -88,7 +77,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   if (action !== 'list') checkScope(action, id, values.webhook, values.all === true);
   const since = parseSince(values.since);
-  const config = loadCommandConfig(ctx, configFile(ctx, values.config));
+  const file = configFile(ctx, values.config);
+  // Dead letters need Redis and the webhooks, not the source's credentials.
+  const config = loadCommandConfig(ctx, file, { role: 'worker' });
+  // Dead letters live in the webhooks' queues: without webhooks there is nothing to ask Redis.
+  if (config.webhooks.length === 0) {
+    throw file === undefined
+      ? new CliError('no webhooks to look at: give the bridge config with --config FILE or FLUP_CONFIG', 2)
+      : new CliError(`no webhooks to look at: ${file} configures none`, 78);
+  }
   const redis = connectRedis(config.redis.url, { name: 'cli-dlq' });
   redis.on('error', () => undefined);
   const deadLetters = new DeadLetters({ config, redis });
@@ -100,7 +97,12 @@ export async function run(ctx: CommandContext): Promise<number> {
       // Receivers' answers and error texts may echo secrets: the same scrub as log lines.
       ctx.stdout.write(scrub(text, secretValues(config)) + '\n');
     } else if (action === 'replay') {
-      const n = await deadLetters.replay({ ...query, id });
+      const progress = (done: number, total: number) => {
+        if (total > PROGRESS_EVERY && (done % PROGRESS_EVERY === 0 || done === total)) {
+          ctx.stderr.write(`replaying: ${done}/${total}\n`);
+        }
+      };
+      const n = await deadLetters.replay({ ...query, id }, progress);
       ctx.stdout.write(`replayed ${n} dead letter${n === 1 ? '' : 's'}\n`);
     } else {
       const n = await deadLetters.purge(query);

@@ -1,6 +1,9 @@
 import v8 from 'node:v8';
 import { App, handleSignals } from '../../app.js';
-import { configFile, loadCommandConfig, parseCommandArgs, type CommandContext } from '../context.js';
+import { parseCommandArgs, noExtraPositionals } from '../args.js';
+import { CliError, configFile, loadCommandConfig, type CommandContext } from '../context.js';
+
+const ROLES = ['all', 'ingest', 'worker'];
 
 /**
  * V8 lets the old generation grow to up to 4× its live size between full collections. The
@@ -17,7 +20,12 @@ function tuneHeap(): void {
 
 /** `run`: start the daemon; resolves when it has stopped after a signal. */
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(ctx, { role: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(ctx, 'run');
+  noExtraPositionals('run', positionals, 0);
+  // A wrong --role is a usage error (2), not a configuration error (78): the config is fine.
+  if (values.role !== undefined && !ROLES.includes(values.role)) {
+    throw new CliError(`--role must be all, ingest or worker (got "${values.role}")`, 2);
+  }
   const overrides = values.role ? { role: values.role } : undefined;
   const config = loadCommandConfig(ctx, configFile(ctx, values.config), overrides);
   tuneHeap();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseCommandArgs, type CommandContext } from '../context.js';
+import { noExtraPositionals, parseCommandArgs } from '../args.js';
+import type { CommandContext } from '../context.js';
 import { generateSigningKeyPair } from '../../delivery/index.js';
 
 /**
@@ -7,7 +8,8 @@ import { generateSigningKeyPair } from '../../delivery/index.js';
  * the whsk_ line for the bridge's `secret`, the whpk_ line for receivers.
  */
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(ctx, { asymmetric: { type: 'boolean', default: false } });
+  const { values, positionals } = parseCommandArgs(ctx, 'secret');
+  noExtraPositionals('secret', positionals, 0);
   if (!values.asymmetric) {
     ctx.stdout.write(`whsec_${randomBytes(32).toString('base64')}\n`);
     return 0;
