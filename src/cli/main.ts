@@ -49,8 +49,8 @@ const COMMANDS: Record<string, CommandInfo> = {
     load: () => import('./commands/demo.js'),
   },
   secret: {
-    summary: 'print a new Standard Webhooks signing secret (whsec_...)',
-    usage: 'secret',
+    summary: 'print a new Standard Webhooks signing secret (whsec_...), or an ed25519 pair (whsk_/whpk_)',
+    usage: 'secret [--asymmetric]',
     load: () => import('./commands/secret.js'),
   },
 };

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { Redis } from '../redis/index.js';
+import type { Telemetry } from '../telemetry/index.js';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -26,4 +27,6 @@ export interface AppDeps {
   redis: Redis;
   /** A new connection for a blocking user (BullMQ workers). */
   connectRedis(name: string, blocking?: boolean): Redis;
+  /** Tracing; absent or telemetryOff = off (no spans, no carriers, no traceparent header). */
+  telemetry?: Telemetry;
 }

@@ -19,7 +19,7 @@ export {
   SigningSecretError,
   type SigningKey,
   type SigningKeyPair,
-} from './signing-keys.js';
+} from '../signing-keys/index.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
 
 export interface DeliveryOptions {
