@@ -3,6 +3,7 @@
  * how jobs are written. One BullMQ queue per webhook, named `wh.<webhookId>` under redis.prefix.
  */
 import type { EventEnvelope } from './envelope.js';
+import type { TraceCarrier } from '../telemetry/index.js';
 
 export interface DeliveryJobData {
   event: EventEnvelope;
@@ -11,6 +12,9 @@ export interface DeliveryJobData {
   /** Set at ingest when the message must not be delivered (oversized, invalid payload policy):
    * the worker dead-letters it at once with this reason. */
   reject?: string;
+  /** The message's trace (W3C traceparent of its ingest span), only with tracing on: each attempt
+   * span joins it, also on a retry hours later. */
+  trace?: TraceCarrier;
 }
 
 export interface JobEntry {

@@ -33,6 +33,8 @@ export interface SpanOutcome {
   /** Marks the span status ERROR; implied by `error`. */
   failed?: boolean;
   error?: unknown;
+  /** Known only at the end (e.g. the ingest span learns the flight once the envelope is built). */
+  attributes?: MessageSpanAttributes;
 }
 
 export interface AttemptSpan {
