@@ -21,6 +21,7 @@ import {
 } from './failure.js';
 import { DeliveryAttempt, type Failure } from './attempt.js';
 import { WebhookSender } from './sender.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export { DISABLED_RECHECK_MS } from './attempt.js';
 
@@ -41,6 +42,8 @@ export interface ProcessorOptions {
   probeLeaseMs: number;
   /** Requests in flight to this webhook in this process (webhook.concurrency). */
   slots: Slots;
+  /** With tracing on: a span per attempt (see DeliveryAttempt). */
+  telemetry?: Telemetry;
 }
 
 /** A message leaving its batch job to continue as a job of its own after `delayMs`. */
@@ -79,6 +82,7 @@ export class WebhookProcessor {
       clock,
       probeLeaseMs: options.probeLeaseMs,
       log: this.#log,
+      telemetry: options.telemetry,
     });
   }
 
@@ -89,7 +93,8 @@ export class WebhookProcessor {
     const final = this.#attempt.finalBeforeSending(data, now);
     if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
 
-    const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now));
+    const attempt = job.attemptsMade + 1 + (data.priorAttempts ?? 0);
+    const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now, attempt));
     switch (outcome.kind) {
       case 'delivered':
         return { status: outcome.status };

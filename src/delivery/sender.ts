@@ -28,14 +28,19 @@ export class WebhookSender {
     this.#log = options.log;
   }
 
-  /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
-  send(id: string, body: RequestBody): Promise<HttpResponse> {
+  /**
+   * POSTs once; a 401 with a token provider drops the token and tries once more at once.
+   * `traceparent`: the attempt span's W3C header value, with tracing on.
+   */
+  send(id: string, body: RequestBody, traceparent?: string): Promise<HttpResponse> {
     const { tokenProvider } = this.#options;
     // Without a token provider: no async wrapper around the request (the hot path).
-    return tokenProvider ? this.#sendWithToken(id, body, tokenProvider) : this.#post(id, body);
+    return tokenProvider
+      ? this.#sendWithToken(id, body, tokenProvider, traceparent)
+      : this.#post(id, body, undefined, traceparent);
   }
 
-  #post(id: string, body: RequestBody, authorization?: string): Promise<HttpResponse> {
+  #post(id: string, body: RequestBody, authorization?: string, traceparent?: string): Promise<HttpResponse> {
     const { webhook } = this.#options;
     const headers = buildHeaders(webhook, {
       id,
@@ -43,19 +48,25 @@ export class WebhookSender {
       body,
       userAgent: this.#options.userAgent,
       authorization,
+      traceparent,
     });
     return this.#options.http.post(webhook, { headers, body: body.content });
   }
 
-  async #sendWithToken(id: string, body: RequestBody, tokenProvider: TokenProvider): Promise<HttpResponse> {
-    const first = await this.#post(id, body, await this.#authorization(tokenProvider));
+  async #sendWithToken(
+    id: string,
+    body: RequestBody,
+    tokenProvider: TokenProvider,
+    traceparent?: string,
+  ): Promise<HttpResponse> {
+    const first = await this.#post(id, body, await this.#authorization(tokenProvider), traceparent);
     if (first.status !== 401) return first;
     this.#log.info(
       { provider: tokenProvider.id },
       'endpoint answered 401: fetching a new token and retrying once',
     );
     tokenProvider.invalidate();
-    const second = await this.#post(id, body, await this.#authorization(tokenProvider));
+    const second = await this.#post(id, body, await this.#authorization(tokenProvider), traceparent);
     if (second.status === 401)
       this.#log.warn({ provider: tokenProvider.id }, 'endpoint refused a fresh token (401)');
     return second;

@@ -124,6 +124,7 @@ export class DeliveryWorkers implements Part {
         userAgent: agent,
         probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
         slots,
+        telemetry: this.#deps.telemetry,
       });
       const handOffOptions = jobOptionsFor(webhook, config);
       const batches = new BatchRunner({

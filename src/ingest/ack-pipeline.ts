@@ -46,7 +46,9 @@ export interface AckPipelineOptions {
 }
 
 export class AckPipeline {
-  readonly #options: Required<Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build' | 'telemetry'>>;
+  readonly #options: Required<
+    Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build' | 'telemetry'>
+  >;
   readonly #telemetry?: Telemetry;
   readonly #sink: JobSink;
   readonly #build: AckPipelineOptions['build'];

@@ -4,11 +4,12 @@
  * acked, carrying the attributes of the envelope built for it.
  */
 import type { EventEnvelope, JobEntry } from '../queue/index.js';
-import type {
-  MessageSpanAttributes,
-  Telemetry,
-  TelemetrySpan,
-  TraceCarrier,
+import {
+  eventSpanAttributes,
+  type MessageSpanAttributes,
+  type Telemetry,
+  type TelemetrySpan,
+  type TraceCarrier,
 } from '../telemetry/index.js';
 
 export const REDIS_WRITE_SPAN = 'redis write';
@@ -38,7 +39,7 @@ export class BatchTrace {
     for (const item of items) {
       if (!item.span) continue;
       const event = item.message.trace && events.get(item.message.trace);
-      const attributes = event && attributesOf(event);
+      const attributes = event && eventSpanAttributes(event);
       const write = telemetry.startChildSpan(item.span, REDIS_WRITE_SPAN, attributes);
       this.#messages.push({ ingest: item.span, write, attributes });
     }
@@ -56,13 +57,4 @@ export class BatchTrace {
       this.#telemetry.endSpan(ingest, { outcome, failed: !stored, attributes });
     }
   }
-}
-
-export function attributesOf(event: EventEnvelope): MessageSpanAttributes {
-  const { flight } = event;
-  return {
-    flight: flight ? `${flight.carrier}${flight.flightNumber}/${flight.date}` : undefined,
-    eventType: event.type,
-    messageId: event.id,
-  };
 }

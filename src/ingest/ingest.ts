@@ -37,7 +37,10 @@ interface PacketSender {
 }
 
 /** What the ingest needs of the app's dependencies (the leader lock uses `redis`). */
-export type MqttIngestDeps = Pick<AppDeps, 'config' | 'logger' | 'metrics' | 'clock' | 'secrets' | 'redis' | 'telemetry'>;
+export type MqttIngestDeps = Pick<
+  AppDeps,
+  'config' | 'logger' | 'metrics' | 'clock' | 'secrets' | 'redis' | 'telemetry'
+>;
 
 export interface MqttIngestOptions {
   credentials: CredentialSource;
