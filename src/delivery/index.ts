@@ -13,13 +13,8 @@ export { WebhookAdminService, type WebhookAdminServiceOptions } from './webhooks
 export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
 export { sign, signatureHeaders } from './signing.js';
 export { signWith } from './signing.js';
-export {
-  parseSigningSecret,
-  generateSigningKeyPair,
-  SigningSecretError,
-  type SigningKey,
-  type SigningKeyPair,
-} from '../signing-keys/index.js';
+// Signing keys live in a leaf folder (config validates secrets with them); delivery's surface keeps them.
+export * from '../signing-keys/index.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
 
 export interface DeliveryOptions {
