@@ -24,6 +24,7 @@ export function createEnricher(deps: AppDeps, apiToken: TokenProvider): FlightSt
     metrics: deps.metrics,
     clock: deps.clock,
     telemetry: deps.telemetry,
+    secrets: deps.secrets,
   });
 }
 
