@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { signatureHeaders } from '../src/delivery/signing.js';
-import { generateSigningKeyPair } from '../src/delivery/signing-keys.js';
+import { generateSigningKeyPair } from '../src/signing-keys/index.js';
 import { createTelemetry, type Telemetry } from '../src/telemetry/index.js';
 
 const ROUNDS = 7;

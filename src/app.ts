@@ -7,6 +7,7 @@ import { secretValues } from './config/index.js';
 import {
   createLogger,
   Metrics,
+  scrub,
   SecretRegistry,
   systemClock,
   type AppDeps,
@@ -15,6 +16,7 @@ import {
   type Part,
 } from './core/index.js';
 import { connectRedis, type Redis } from './redis/index.js';
+import { createTelemetry, telemetryOff, type Telemetry } from './telemetry/index.js';
 import { buildParts } from './parts.js';
 
 export type { Part, AppDeps } from './core/index.js';
@@ -23,10 +25,26 @@ export interface AppOptions {
   logger?: Logger;
   metrics?: Metrics;
   clock?: Clock;
+  secrets?: SecretRegistry;
+  /** Default off; App.create builds it from the `telemetry` section and OTEL_* variables. */
+  telemetry?: Telemetry;
+}
+
+/** Tracing as configured (off: telemetryOff, the SDK not even loaded); span errors are scrubbed. */
+export function createAppTelemetry(
+  config: Config,
+  secrets: SecretRegistry,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Telemetry> {
+  return createTelemetry({
+    config: config.telemetry,
+    env,
+    describeError: (err) => scrub(err instanceof Error ? err.message : String(err), secrets.values()),
+  });
 }
 
 export function createDeps(config: Config, options: AppOptions = {}): AppDeps {
-  const secrets = new SecretRegistry();
+  const secrets = options.secrets ?? new SecretRegistry();
   secrets.addAll(secretValues(config));
   const logger = options.logger ?? createLogger({ ...config.log, secrets: () => secrets.values() });
   const connections: Redis[] = [];
@@ -45,6 +63,7 @@ export function createDeps(config: Config, options: AppOptions = {}): AppDeps {
     secrets,
     redis: connect('main'),
     connectRedis: connect,
+    telemetry: options.telemetry ?? telemetryOff,
   };
 }
 
@@ -53,6 +72,13 @@ export class App {
   readonly parts: Part[];
   readonly #log: Logger;
   #stopping?: Promise<void>;
+
+  /** An App with tracing as configured (creating it may load the OpenTelemetry SDK). */
+  static async create(config: Config, options: AppOptions = {}): Promise<App> {
+    const secrets = options.secrets ?? new SecretRegistry();
+    const telemetry = options.telemetry ?? (await createAppTelemetry(config, secrets));
+    return new App(config, { ...options, secrets, telemetry });
+  }
 
   constructor(config: Config, options: AppOptions = {}, parts?: (deps: AppDeps) => Part[]) {
     this.deps = createDeps(config, options);
@@ -92,6 +118,10 @@ export class App {
       }
     }
     this.deps.redis.disconnect();
+    // Exports the spans still buffered (the last deliveries' attempts).
+    await this.deps.telemetry?.shutdown().catch((err: unknown) => {
+      this.#log.warn({ err }, 'could not export the last trace spans');
+    });
     this.#log.info('flup-bridge stopped');
     this.deps.logger.flush();
   }

@@ -4,7 +4,15 @@
  * the sentence "<key>: ..." (e.g. "must be an http(s) URL").
  */
 
-export class ConfigValueError extends Error {}
+export class ConfigValueError extends Error {
+  /** `at`: a suffix naming the part of the value at fault, e.g. `[1]` of a list. */
+  constructor(
+    message: string,
+    readonly at = '',
+  ) {
+    super(message);
+  }
+}
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,

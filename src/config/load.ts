@@ -11,6 +11,7 @@ import { envName, isLeaf, leaves, schema, type LeafSchema, type SchemaTree } fro
 import { checkUniqueIds, validateList, type ConfigIssue } from './spec.js';
 import type { Config } from './types.js';
 import { unitlessDurations } from './unitless.js';
+import { resolveTelemetrySettings, TelemetrySettingsError } from '../telemetry/index.js';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -161,7 +162,7 @@ function validateLeaf(value: unknown, leaf: LeafSchema, path: string, issues: Co
     return leaf.check(value === undefined ? leaf.default : value);
   } catch (err) {
     if (!(err instanceof ConfigValueError)) throw err;
-    issues.push({ path, message: err.message });
+    issues.push({ path: path + err.at, message: err.message });
     return leaf.default;
   }
 }
@@ -190,6 +191,17 @@ function crossCheck(config: Config, issues: ConfigIssue[]): void {
       issues.push({ path: `webhooks[${i}].enrich`, message: 'flightStatus needs source.kind lufthansa' });
     }
   });
+}
+
+/** Tracing settings (section + OTEL_* variables) resolve now, so a bad one exits 78 at start. */
+function checkTelemetry(config: Config, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): void {
+  try {
+    resolveTelemetrySettings(config.telemetry, env);
+  } catch (err) {
+    if (!(err instanceof TelemetrySettingsError)) throw err;
+    // The message starts with the key or variable at fault.
+    issues.push({ path: '', message: err.message });
+  }
 }
 
 /** Turns the validated tree into the typed Config (names the code uses). */
@@ -225,6 +237,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   const config = finish(tree);
   crossCheck(config, issues);
+  checkTelemetry(config, env, issues);
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }

@@ -24,6 +24,8 @@ import {
   parseDuration,
 } from './formats.js';
 import type { FieldSpec, ObjectSpec, VariantListSpec } from './spec.js';
+import { parseSigningSecret, SigningSecretError } from '../signing-keys/index.js';
+import { SAMPLERS } from '../telemetry/index.js';
 
 /** A convict leaf as this project writes it; `check` doubles as convict's format. */
 export interface LeafSchema {
@@ -62,24 +64,28 @@ const idCheck = (value: unknown): string => {
   return value;
 };
 
-/** `whsec_` + base64: one string (space-separated for rotation) or a list. */
+/** `whsec_` (HMAC) or `whsk_` (ed25519): one string (space-separated for rotation) or a list. */
 function checkWebhookSecrets(value: unknown): string[] {
   const list = typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : value;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigValueError('must be a whsec_ secret, or a list of them for rotation');
+    throw new ConfigValueError('must be a whsec_ or whsk_ secret, or a list of them for rotation');
   }
-  return list.map((secret) => {
-    if (typeof secret !== 'string' || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
-      throw new ConfigValueError('must be a Standard Webhooks secret: "whsec_" followed by base64');
+  return list.map((secret, i) => {
+    try {
+      parseSigningSecret(secret);
+    } catch (err) {
+      if (!(err instanceof SigningSecretError)) throw err;
+      throw new ConfigValueError(err.message, list.length > 1 || Array.isArray(value) ? `[${i}]` : '');
     }
-    if (Buffer.from(secret.slice(6), 'base64').length < 16) {
-      throw new ConfigValueError(
-        'must hold at least 16 bytes of key material (generate with: flup-bridge secret)',
-      );
-    }
-    return secret;
+    return secret as string;
   });
 }
+
+/** null (unset: the OTEL_* variable decides) or a value the check accepts. */
+const orNull =
+  (check: (value: unknown) => unknown) =>
+  (value: unknown): unknown =>
+    value === null || value === undefined || value === '' ? null : check(value);
 
 function checkWhere(value: unknown): Record<string, unknown> {
   if (!isPlainObject(value)) {
@@ -175,7 +181,7 @@ export const webhookSpec: ObjectSpec = {
       check: checkBoolean,
     },
     secret: {
-      doc: 'Standard Webhooks signing secret(s), whsec_...; a list (or space-separated) signs with each, for rotation. Also `secretFile`.',
+      doc: 'Standard Webhooks signing secret(s): whsec_... (HMAC, v1) or whsk_... (ed25519, v1a; flup-bridge secret --asymmetric); a list (or space-separated) signs with each, for rotation or a migration. Also `secretFile`.',
       required: true,
       sensitive: true,
       check: checkWebhookSecrets,
@@ -651,6 +657,33 @@ export const schema: SchemaTree = {
       doc: 'Host names (besides IP addresses, localhost and the admin.listen host) the admin server answers to, against DNS rebinding; ".example.com" = that domain and its subdomains; "*" = any.',
       default: [],
       check: (v) => checkStringList(typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+    },
+  },
+  telemetry: {
+    enabled: {
+      doc: 'OpenTelemetry traces (OTLP/HTTP): true/false; null = on when OTEL_TRACES_EXPORTER names otlp. Off by default.',
+      default: null,
+      check: orNull(checkBoolean),
+    },
+    endpoint: {
+      doc: 'OTLP/HTTP collector base URL (/v1/traces is appended); null = OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, else http://localhost:4318.',
+      default: null,
+      check: orNull(checkString),
+    },
+    serviceName: {
+      doc: 'service.name of the spans; null = OTEL_SERVICE_NAME, else flup-bridge.',
+      default: null,
+      check: orNull(checkString),
+    },
+    sampler: {
+      doc: 'always_on, always_off, traceidratio or parentbased_*; null = OTEL_TRACES_SAMPLER, else parentbased_always_on.',
+      default: null,
+      check: orNull(checkEnum([...SAMPLERS])),
+    },
+    samplerArg: {
+      doc: 'Ratio 0..1 of the traceidratio samplers; null = OTEL_TRACES_SAMPLER_ARG, else 1.',
+      default: null,
+      check: orNull(checkNumber(0)),
     },
   },
   log: {

@@ -104,7 +104,7 @@ export function validateObject(
       out[key] = field.check ? field.check(value) : value;
     } catch (err) {
       if (!(err instanceof ConfigValueError)) throw err;
-      issues.push({ path: keyPath, message: err.message });
+      issues.push({ path: keyPath + err.at, message: err.message });
     }
   }
   if (spec.refine) {

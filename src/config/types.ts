@@ -229,6 +229,15 @@ export interface LogConfig {
   format: 'auto' | 'json' | 'pretty';
 }
 
+/** The `telemetry` section: null = unset, the OTEL_* variable (or its default) applies. */
+export interface TelemetrySectionConfig {
+  enabled: boolean | null;
+  endpoint: string | null;
+  serviceName: string | null;
+  sampler: string | null;
+  samplerArg: number | null;
+}
+
 export interface Config {
   role: Role;
   redis: RedisConfig;
@@ -241,5 +250,6 @@ export interface Config {
   webhooks: WebhookConfig[];
   tokenProviders: TokenProviderConfig[];
   admin: AdminConfig;
+  telemetry: TelemetrySectionConfig;
   log: LogConfig;
 }

@@ -5,6 +5,7 @@
 import type { Config } from '../config/index.js';
 // ioredis's type, not redis/'s re-export: redis/ uses core's backoff, and madge counts type imports.
 import type { Redis } from 'ioredis';
+import type { Telemetry } from '../telemetry/index.js';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -27,4 +28,6 @@ export interface AppDeps {
   redis: Redis;
   /** A new connection for a blocking user (BullMQ workers). */
   connectRedis(name: string, blocking?: boolean): Redis;
+  /** Tracing; absent or telemetryOff = off (no spans, no carriers, no traceparent header). */
+  telemetry?: Telemetry;
 }

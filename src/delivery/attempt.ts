@@ -15,6 +15,8 @@ import { classifyStatus, type Verdict } from './outcome.js';
 import { buildBody } from './request.js';
 import type { WebhookSender } from './sender.js';
 import type { DeliveryFailure, StoredJobData } from './failure.js';
+import type { AttemptSpan, Telemetry } from '../telemetry/index.js';
+import { endAttemptSpan, startAttemptSpan } from './attempt-trace.js';
 
 /** A disabled endpoint's worker looks again this often (so `enable` takes effect soon). */
 export const DISABLED_RECHECK_MS = 5000;
@@ -42,6 +44,8 @@ export interface AttemptOptions {
   probeLeaseMs: number;
   /** The webhook's logger. */
   log: Logger;
+  /** With tracing on: one span per attempt, named by the request's traceparent header. */
+  telemetry?: Telemetry;
 }
 
 export class DeliveryAttempt {
@@ -87,19 +91,46 @@ export class DeliveryAttempt {
     return undefined;
   }
 
-  /** One try: gate (disabled, breaker), enrichment, the signed POST, and what the answer means. */
-  async run(data: StoredJobData, now: number): Promise<AttemptOutcome> {
-    const { webhook, clock } = this.#options;
+  /**
+   * One try: gate (disabled, breaker), enrichment, the signed POST, and what the answer means.
+   * `attempt`: its number (1 = first), for the trace.
+   */
+  async run(
+    data: StoredJobData,
+    now: number,
+    attempt = (data.priorAttempts ?? 0) + 1,
+  ): Promise<AttemptOutcome> {
     const pendingGate = this.#options.state.gate(now, this.#options.probeLeaseMs);
     const gate = pendingGate instanceof Promise ? await pendingGate : pendingGate;
     if (gate.kind === 'disabled') return { kind: 'wait', ms: DISABLED_RECHECK_MS };
     if (gate.kind === 'wait') return { kind: 'wait', ms: gate.ms };
     if (gate.probe) this.#log.info('circuit half-open: sending one probe request');
+    const telemetry = this.#options.telemetry;
+    if (!telemetry?.enabled) return this.#tryOnce(data, now, gate);
+    const traced = startAttemptSpan(telemetry, this.#options.webhook.id, data, attempt);
+    try {
+      const outcome = await this.#tryOnce(data, now, gate, traced);
+      endAttemptSpan(telemetry, traced, outcome);
+      return outcome;
+    } catch (err) {
+      telemetry.endSpan(traced?.span, { outcome: 'error', error: err });
+      throw err;
+    }
+  }
+
+  /** After the gate let the message through; `traced`: the attempt's span, with tracing on. */
+  async #tryOnce(
+    data: StoredJobData,
+    now: number,
+    gate: Extract<Gate, { kind: 'go' }>,
+    traced?: AttemptSpan,
+  ): Promise<AttemptOutcome> {
+    const { webhook, clock } = this.#options;
 
     let event: EventEnvelope = data.event;
     try {
       if (this.#options.enricher && webhook.enrich.length > 0) {
-        event = await this.#options.enricher.enrich(event, webhook, data.firstTriedAt ?? now);
+        event = await this.#options.enricher.enrich(event, webhook, data.firstTriedAt ?? now, traced?.span);
       }
     } catch (err) {
       if (!(err instanceof DeferDelivery)) throw err;
@@ -110,7 +141,7 @@ export class DeliveryAttempt {
     const body = buildBody(webhook, data, event);
     let response: HttpResponse;
     try {
-      response = await this.#sender.send(event.id, body);
+      response = await this.#sender.send(event.id, body, traced?.traceparent);
     } catch (err) {
       if (err instanceof NetworkError) {
         this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });

@@ -15,13 +15,8 @@ export { DeadLetters, type DeadLettersOptions } from './dead-letters.js';
 export { RetryLog, type RetryLogOptions } from './retry-log.js';
 export { sign, signatureHeaders } from './signing.js';
 export { signWith } from './signing.js';
-export {
-  parseSigningSecret,
-  generateSigningKeyPair,
-  SigningSecretError,
-  type SigningKey,
-  type SigningKeyPair,
-} from './signing-keys.js';
+// Signing keys live in a leaf folder (config validates secrets with them); delivery's surface keeps them.
+export * from '../signing-keys/index.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
 
 export interface DeliveryOptions {

@@ -22,6 +22,7 @@ import {
 import { DeliveryAttempt, type Failure } from './attempt.js';
 import { WebhookSender } from './sender.js';
 import type { FlightOrderGate } from './flight-order.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export { DISABLED_RECHECK_MS } from './attempt.js';
 
@@ -44,6 +45,8 @@ export interface ProcessorOptions {
   slots: Slots;
   /** `ordering: flight`: holds a flight's later events until the earlier ones are done. */
   orderGate?: FlightOrderGate;
+  /** With tracing on: a span per attempt (see DeliveryAttempt). */
+  telemetry?: Telemetry;
 }
 
 /** A message leaving its batch job to continue as a job of its own after `delayMs`. */
@@ -82,6 +85,7 @@ export class WebhookProcessor {
       clock,
       probeLeaseMs: options.probeLeaseMs,
       log: this.#log,
+      telemetry: options.telemetry,
     });
   }
 
@@ -94,7 +98,8 @@ export class WebhookProcessor {
     const final = this.#attempt.finalBeforeSending(data, now);
     if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
 
-    const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now));
+    const attempt = job.attemptsMade + 1 + (data.priorAttempts ?? 0);
+    const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now, attempt));
     switch (outcome.kind) {
       case 'delivered':
         await gate?.done(data);

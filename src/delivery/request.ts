@@ -38,7 +38,15 @@ function staticHeadersOf(webhook: WebhookConfig): Record<string, string> {
 
 export function buildHeaders(
   webhook: WebhookConfig,
-  options: { id: string; timestampSec: number; body: RequestBody; userAgent: string; authorization?: string },
+  options: {
+    id: string;
+    timestampSec: number;
+    body: RequestBody;
+    userAgent: string;
+    authorization?: string;
+    /** W3C trace context naming the attempt span: the receiver's trace joins it. */
+    traceparent?: string;
+  },
 ): Record<string, string> {
   // Static headers first, so configuration cannot override the signature or the content type.
   const headers: Record<string, string> = {
@@ -48,5 +56,6 @@ export function buildHeaders(
     ...signatureHeaders(webhook.secrets, options.id, options.timestampSec, options.body.content),
   };
   if (options.authorization !== undefined) headers.authorization = options.authorization;
+  if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
   return headers;
 }

@@ -28,8 +28,11 @@ export class WebhookSender {
     this.#log = options.log;
   }
 
-  /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
-  send(id: string, built: RequestBody): Promise<HttpResponse> {
+  /**
+   * POSTs once; a 401 with a token provider drops the token and tries once more at once.
+   * `traceparent`: the attempt span's W3C header value, with tracing on.
+   */
+  send(id: string, built: RequestBody, traceparent?: string): Promise<HttpResponse> {
     const { tokenProvider, webhook, secrets } = this.#options;
     // The envelope carries texts the bridge wrote (flightStatusError): the same scrub as a log line.
     // Raw bodies are the sender's bytes, sent as received.
@@ -38,10 +41,12 @@ export class WebhookSender {
         ? { ...built, content: scrub(built.content, secrets.values()) }
         : built;
     // Without a token provider: no async wrapper around the request (the hot path).
-    return tokenProvider ? this.#sendWithToken(id, body, tokenProvider) : this.#post(id, body);
+    return tokenProvider
+      ? this.#sendWithToken(id, body, tokenProvider, traceparent)
+      : this.#post(id, body, undefined, traceparent);
   }
 
-  #post(id: string, body: RequestBody, authorization?: string): Promise<HttpResponse> {
+  #post(id: string, body: RequestBody, authorization?: string, traceparent?: string): Promise<HttpResponse> {
     const { webhook } = this.#options;
     const headers = buildHeaders(webhook, {
       id,
@@ -49,19 +54,25 @@ export class WebhookSender {
       body,
       userAgent: this.#options.userAgent,
       authorization,
+      traceparent,
     });
     return this.#options.http.post(webhook, { headers, body: body.content });
   }
 
-  async #sendWithToken(id: string, body: RequestBody, tokenProvider: TokenProvider): Promise<HttpResponse> {
-    const first = await this.#post(id, body, await this.#authorization(tokenProvider));
+  async #sendWithToken(
+    id: string,
+    body: RequestBody,
+    tokenProvider: TokenProvider,
+    traceparent?: string,
+  ): Promise<HttpResponse> {
+    const first = await this.#post(id, body, await this.#authorization(tokenProvider), traceparent);
     if (first.status !== 401) return first;
     this.#log.info(
       { provider: tokenProvider.id },
       'endpoint answered 401: fetching a new token and retrying once',
     );
     tokenProvider.invalidate();
-    const second = await this.#post(id, body, await this.#authorization(tokenProvider));
+    const second = await this.#post(id, body, await this.#authorization(tokenProvider), traceparent);
     if (second.status === 401)
       this.#log.warn({ provider: tokenProvider.id }, 'endpoint refused a fresh token (401)');
     return second;

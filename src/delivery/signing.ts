@@ -4,7 +4,7 @@
  * for a `whsec_` secret, `v1a,<base64 ed25519 signature of the same>` for a `whsk_` key.
  */
 import { createHmac, sign as ed25519Sign } from 'node:crypto';
-import { parseSigningSecret, type SigningKey } from './signing-keys.js';
+import { parseSigningSecret, type SigningKey } from '../signing-keys/index.js';
 
 /** Parsed keys by secret: decoding base64 (or an ed25519 key) for every request showed in the profile. */
 const keys = new Map<string, SigningKey>();

@@ -148,6 +148,7 @@ export class DeliveryWorkers implements Part {
         probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
         slots,
         orderGate: this.#orderGate(webhook, queue),
+        telemetry: this.#deps.telemetry,
       });
       const handOffOptions = jobOptionsFor(webhook, config);
       const batches = new BatchRunner({

@@ -18,11 +18,15 @@ import { backoffCeiling, type Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from '../routing/index.js';
 import { ReplicationTimeoutError, type JobEntry, type JobSink } from '../queue/index.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/index.js';
+import { BatchTrace } from './batch-trace.js';
 
 export interface PipelineItem {
   message: ReceivedMessage;
   /** Sends the PUBACK; returns false when it could not (connection gone, QoS 0). */
   ack?: () => boolean;
+  /** The message's ingest span, with tracing on. */
+  span?: TelemetrySpan;
 }
 
 export interface AckPipelineOptions {
@@ -37,10 +41,15 @@ export interface AckPipelineOptions {
   retryDelay?: (attempt: number) => number;
   logger: Logger;
   metrics: Metrics;
+  /** With tracing on: a Redis write span per message, its ingest span ended on ack. */
+  telemetry?: Telemetry;
 }
 
 export class AckPipeline {
-  readonly #options: Required<Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build'>>;
+  readonly #options: Required<
+    Omit<AckPipelineOptions, 'logger' | 'metrics' | 'sink' | 'build' | 'telemetry'>
+  >;
+  readonly #telemetry?: Telemetry;
   readonly #sink: JobSink;
   readonly #build: AckPipelineOptions['build'];
   readonly #log: Logger;
@@ -61,6 +70,7 @@ export class AckPipeline {
     this.#build = options.build;
     this.#log = options.logger;
     this.#metrics = options.metrics;
+    this.#telemetry = options.telemetry?.enabled ? options.telemetry : undefined;
     // Every batch waiting to retry listens on the one abort signal.
     setMaxListeners(0, this.#abort.signal);
     this.#options = {
@@ -140,13 +150,16 @@ export class AckPipeline {
     this.#batch = [];
     this.#metrics.ingestBatchSize.observe(batch.length);
     const entries = this.#build(batch.map((item) => item.message));
+    const trace = this.#telemetry && new BatchTrace(this.#telemetry, batch, entries);
     this.#writing += 1;
     const stored = this.#store(entries).finally(() => {
       this.#writing -= 1;
       // Group commit: what gathered while Redis was busy goes out now.
       if (this.#batch.length > 0 && this.#writing < this.#options.maxConcurrentWrites) this.#flush();
     });
+    if (trace) void stored.then((ok) => trace.endWrites(ok));
     this.#ackTail = Promise.all([this.#ackTail, stored]).then(([, ok]) => {
+      trace?.endMessages(ok);
       let acked = 0;
       if (ok) for (const item of batch) if (item.ack?.()) acked += 1;
       if (acked > 0) this.#metrics.messagesAcked.inc(acked);

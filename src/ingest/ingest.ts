@@ -24,6 +24,7 @@ import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
 import { subscriptionFor, type CredentialSource } from '../sources/index.js';
 import { type JobSink } from '../queue/index.js';
+import type { TelemetrySpan } from '../telemetry/index.js';
 
 /** Passed to mqtt.js's handleMessage callback: "no PUBACK now, ingest sends it after Redis". */
 const ACK_LATER = Object.freeze(new Error('PUBACK deferred until the jobs are stored'));
@@ -36,7 +37,10 @@ interface PacketSender {
 }
 
 /** What the ingest needs of the app's dependencies (the leader lock uses `redis`). */
-export type MqttIngestDeps = Pick<AppDeps, 'config' | 'logger' | 'metrics' | 'clock' | 'secrets' | 'redis'>;
+export type MqttIngestDeps = Pick<
+  AppDeps,
+  'config' | 'logger' | 'metrics' | 'clock' | 'secrets' | 'redis' | 'telemetry'
+>;
 
 export interface MqttIngestOptions {
   credentials: CredentialSource;
@@ -111,6 +115,7 @@ export class MqttIngest implements Part {
       batchMaxWait: config.ingest.batchMaxWait,
       logger: this.#log,
       metrics,
+      telemetry: this.#deps.telemetry,
     });
     metrics.mqttConnected.set(0);
     this.#rotation.start();
@@ -194,12 +199,21 @@ export class MqttIngest implements Part {
     };
     const { messageId } = packet;
     const ack = packet.qos > 0 && messageId !== undefined ? () => this.#puback(client, messageId) : undefined;
+    const span = this.#deps.telemetry?.enabled ? this.#startTrace(message) : undefined;
     const handOver = () => {
-      pipeline.push({ message, ack });
+      pipeline.push({ message, ack, span });
       callback(ACK_LATER);
     };
     if (pipeline.accepting) handOver();
     else void pipeline.whenAccepting().then(handOver);
+  }
+
+  /** The message's trace starts at receipt; its carrier goes into every job built from it. */
+  #startTrace(message: ReceivedMessage): TelemetrySpan | undefined {
+    const telemetry = this.#deps.telemetry!;
+    const span = telemetry.startIngestSpan({});
+    message.trace = telemetry.contextToCarrier(span);
+    return span;
   }
 
   #puback(client: MqttClient, messageId: number): boolean {

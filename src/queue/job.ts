@@ -3,6 +3,7 @@
  * how jobs are written. One BullMQ queue per webhook, named `wh.<webhookId>` under redis.prefix.
  */
 import type { EventEnvelope } from './envelope.js';
+import type { TelemetrySpan, TraceCarrier } from '../telemetry/index.js';
 
 export interface DeliveryJobData {
   event: EventEnvelope;
@@ -11,6 +12,9 @@ export interface DeliveryJobData {
   /** Set at ingest when the message must not be delivered (oversized, invalid payload policy):
    * the worker dead-letters it at once with this reason. */
   reject?: string;
+  /** The message's trace (W3C traceparent of its ingest span), only with tracing on: each attempt
+   * span joins it, also on a retry hours later. */
+  trace?: TraceCarrier;
 }
 
 export interface JobEntry {
@@ -61,10 +65,14 @@ export class DeferDelivery extends Error {
 
 /** Adds data to an event before delivery (e.g. the Flight Status resource). */
 export interface Enricher {
-  /** Returns the enriched event; throws DeferDelivery to wait without using an attempt. */
+  /**
+   * Returns the enriched event; throws DeferDelivery to wait without using an attempt.
+   * `parent`: the attempt span, with tracing on (an upstream call is traced as its child).
+   */
   enrich(
     event: DeliveryJobData['event'],
     webhook: import('../config/index.js').WebhookConfig,
     firstTriedAt: number,
+    parent?: TelemetrySpan,
   ): Promise<DeliveryJobData['event']>;
 }

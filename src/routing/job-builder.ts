@@ -8,6 +8,7 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
+import type { TraceCarrier } from '../telemetry/index.js';
 import { subscriptionFor } from '../sources/index.js';
 import { Router } from './router.js';
 import {
@@ -24,6 +25,8 @@ export interface ReceivedMessage {
   topic: string;
   payload: Buffer;
   receivedAt: number;
+  /** Set by ingest with tracing on; copied into every job of the message. */
+  trace?: TraceCarrier;
 }
 
 export type RejectReason = 'oversized' | 'invalid-payload';
@@ -105,6 +108,7 @@ export class JobBuilder {
     for (const webhook of this.#router.route(event, parsed)) {
       const data: DeliveryJobData = { event };
       if (webhook.body === 'raw') data.raw = raw ??= payload.toString('base64');
+      if (message.trace) data.trace = message.trace;
       out.push({ webhookId: webhook.id, jobId: key, data });
     }
   }
@@ -125,8 +129,11 @@ export class JobBuilder {
       { id: envelopeId(key), topic: message.topic, payload, parsed, receivedAt: message.receivedAt },
       this.#envelope,
     );
-    for (const webhook of webhooks)
-      out.push({ webhookId: webhook.id, jobId: key, data: { event, reject: reason } });
+    for (const webhook of webhooks) {
+      const data: DeliveryJobData = { event, reject: reason };
+      if (message.trace) data.trace = message.trace;
+      out.push({ webhookId: webhook.id, jobId: key, data });
+    }
     this.#metrics.messagesRejected.inc({ reason });
     const first = !this.#rejectsLogged.has(reason);
     this.#rejectsLogged.add(reason);

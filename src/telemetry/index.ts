@@ -5,7 +5,7 @@
 import { resolveTelemetrySettings, type TelemetryConfig } from './settings.js';
 import { telemetryOff, type Telemetry } from './telemetry.js';
 
-export { telemetryOff } from './telemetry.js';
+export { telemetryOff, eventSpanAttributes } from './telemetry.js';
 export type * from './telemetry.js';
 export {
   resolveTelemetrySettings,

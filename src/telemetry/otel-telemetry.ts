@@ -117,6 +117,7 @@ export class OtelTelemetry implements Telemetry {
     if (!span) return;
     if (outcome) {
       span.setAttribute(ATTRIBUTES.outcome, outcome.outcome);
+      if (outcome.attributes) span.setAttributes(messageAttributes(outcome.attributes));
       if (outcome.httpStatus !== undefined) span.setAttribute(ATTRIBUTES.httpStatus, outcome.httpStatus);
       if (outcome.failed || outcome.error !== undefined) {
         const message = outcome.error === undefined ? outcome.outcome : this.#describeError(outcome.error);

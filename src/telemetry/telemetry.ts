@@ -20,6 +20,20 @@ export interface MessageSpanAttributes {
   messageId?: string;
 }
 
+/** A message's attributes from its envelope; flight as `LH400/2026-12-01`. */
+export function eventSpanAttributes(event: {
+  id: string;
+  type: string;
+  flight?: { carrier: string; flightNumber: string; date: string };
+}): MessageSpanAttributes {
+  const { flight } = event;
+  return {
+    flight: flight ? `${flight.carrier}${flight.flightNumber}/${flight.date}` : undefined,
+    eventType: event.type,
+    messageId: event.id,
+  };
+}
+
 export interface AttemptSpanAttributes extends MessageSpanAttributes {
   webhookId: string;
   /** 1 for the first attempt. */
@@ -33,6 +47,8 @@ export interface SpanOutcome {
   /** Marks the span status ERROR; implied by `error`. */
   failed?: boolean;
   error?: unknown;
+  /** Known only at the end (e.g. the ingest span learns the flight once the envelope is built). */
+  attributes?: MessageSpanAttributes;
 }
 
 export interface AttemptSpan {

@@ -118,7 +118,7 @@ test('all problems are reported at once, one line each', () => {
     'bogus: unknown key',
     'webhooks[0].id: must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
     'webhooks[0].url: must be an http(s) URL',
-    'webhooks[0].secret: must be a Standard Webhooks secret: "whsec_" followed by base64',
+    'webhooks[0].secret: must be a Standard Webhooks secret: "whsec_" (HMAC) or "whsk_" (ed25519) followed by base64',
     `webhooks[0].topics: "a/#/b" is not a valid topic filter: '#' must be the whole last level`,
     'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
   ]);

@@ -5,7 +5,7 @@ import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { Webhook } from 'standardwebhooks';
 import { signatureHeaders } from '../../src/delivery/signing.js';
-import { generateSigningKeyPair, parseSigningSecret } from '../../src/delivery/signing-keys.js';
+import { generateSigningKeyPair, parseSigningSecret } from '../../src/signing-keys/index.js';
 import { newSecret } from './support.js';
 
 const body = JSON.stringify({ id: 'msg_1', type: 'flight.departed', data: { ä: 'ü' } });

@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const overrides = values.role ? { role: values.role } : undefined;
   const config = loadCommandConfig(ctx, configFile(ctx, values.config), overrides);
   tuneHeap();
-  const app = new App(config);
+  const app = await App.create(config);
   handleSignals(app);
   await app.start();
   return new Promise<number>(() => undefined);

@@ -19,6 +19,12 @@ import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-st
 import { relatedLink } from './related-link.js';
 import { checkFlightStatusLink } from './flight-status-link.js';
 import { DeferDelivery, type Enricher, type EventEnvelope } from '../../queue/index.js';
+import {
+  eventSpanAttributes,
+  type SpanOutcome,
+  type Telemetry,
+  type TelemetrySpan,
+} from '../../telemetry/index.js';
 
 export interface FlightStatusEnricherOptions {
   enrichment: EnrichmentConfig;
@@ -31,6 +37,8 @@ export interface FlightStatusEnricherOptions {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
+  /** With tracing on: the lookup is a child span of the delivery attempt. */
+  telemetry?: Telemetry;
   /** Secret values scrubbed from flightStatusError (as from log lines). */
   secrets?: SecretRegistry;
   /** HTTP client for the calls; by default the enricher owns an undici Agent (closed by close()). */
@@ -68,6 +76,12 @@ const GLOBAL_FAULTS: ReadonlySet<FaultKind> = new Set(['quota', 'unauthorized', 
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
+export const FLIGHT_STATUS_SPAN = 'flight-status lookup';
+
+function lookupOutcome(event: EventEnvelope): SpanOutcome {
+  return event.flightStatusError === undefined ? { outcome: 'ok' } : { outcome: 'no-status', failed: true };
+}
+
 function withoutStatus(event: EventEnvelope): EventEnvelope {
   const { flightStatus: _s, flightStatusFetchedAt: _f, flightStatusError: _e, ...rest } = event;
   return rest;
@@ -104,11 +118,28 @@ export class FlightStatusEnricher implements Enricher {
     this.#pollMs = options.pollIntervalMs ?? 50;
   }
 
-  async enrich(event: EventEnvelope, webhook: WebhookConfig, firstTriedAt: number): Promise<EventEnvelope> {
+  async enrich(
+    event: EventEnvelope,
+    webhook: WebhookConfig,
+    firstTriedAt: number,
+    parent?: TelemetrySpan,
+  ): Promise<EventEnvelope> {
     if (!webhook.enrich.includes('flightStatus')) return event;
     const stopTimer = this.#options.metrics.enrichmentSeconds.startTimer();
+    const telemetry = this.#options.telemetry;
+    // The lookup (shared cache, lock, rate limit, the call) as a child of the attempt span.
+    const span = parent && telemetry?.startChildSpan(parent, FLIGHT_STATUS_SPAN, eventSpanAttributes(event));
     try {
-      return await this.#enrich(event, firstTriedAt);
+      const enriched = await this.#enrich(event, firstTriedAt);
+      if (span) telemetry!.endSpan(span, lookupOutcome(enriched));
+      return enriched;
+    } catch (err) {
+      if (span)
+        telemetry!.endSpan(
+          span,
+          err instanceof DeferDelivery ? { outcome: 'deferred' } : { outcome: 'error', error: err },
+        );
+      throw err;
     } finally {
       stopTimer();
     }
