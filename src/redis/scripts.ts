@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { LuaScript } from './connection.js';
 
 export type ScriptName =
-  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-record-stored';
+  | 'release-lock'
+  | 'renew-lock'
+  | 'breaker-gate'
+  | 'breaker-record'
+  | 'dedup-record-stored'
+  | 'subscription-create'
+  | 'subscription-remove'
+  | 'timeline-add-notification';
 
 const loaded = new Map<ScriptName, LuaScript>();
 

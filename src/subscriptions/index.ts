@@ -18,7 +18,6 @@ export {
   type ValidationResult,
   type WebhookInfo,
 } from './validate.js';
-export { subscriptionKeys, type SubscriptionKeys } from './keys.js';
 export {
   SubscriptionStore,
   IdempotencyConflictError,

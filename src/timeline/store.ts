@@ -7,9 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
-import { LuaScript } from '../redis/index.js';
+import {
+  flightBucket,
+  loadScript,
+  messageBucket,
+  RedisKeys,
+  type TimelineKeys,
+} from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
-import { flightBucket, messageBucket, timelineKeys, type TimelineKeys } from './keys.js';
 import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';
 import type {
   AttemptInput,
@@ -35,23 +40,7 @@ export interface TimelineStoreOptions {
   maxRecent?: number;
 }
 
-/**
- * KEYS: notifications, messages. ARGV: id, time, record JSON, cap, retention ms.
- * Adds the notification and drops the flight's oldest beyond the cap, records included.
- */
-const ADD_NOTIFICATION = new LuaScript(`
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-if over > 0 then
-  local old = redis.call('ZRANGE', KEYS[1], 0, over - 1)
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
-  redis.call('HDEL', KEYS[2], unpack(old))
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 0
-`);
+const ADD_NOTIFICATION = loadScript('timeline-add-notification');
 /** Sent with EVALSHA inside the write pipeline (LuaScript.run cannot join a pipeline). */
 const ADD_NOTIFICATION_SHA = createHash('sha1').update(ADD_NOTIFICATION.source).digest('hex');
 
@@ -66,7 +55,7 @@ export class TimelineStore {
   readonly #maxRecent: number;
 
   constructor(options: TimelineStoreOptions) {
-    this.keys = timelineKeys(options.prefix);
+    this.keys = new RedisKeys(options.prefix).timeline();
     this.#redis = options.redis;
     this.#clock = options.clock;
     this.#retentionMs = options.retentionMs ?? 3 * 86_400_000;
