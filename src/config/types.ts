@@ -144,6 +144,8 @@ export interface WebhookConfig {
   breaker: BreakerConfig;
   tls: WebhookTlsConfig;
   auth: { provider: string } | null;
+  /** Only messages matching one of the webhook's run-time subscriptions. */
+  subscriptions: boolean;
 }
 
 export interface TokenProviderBase {
@@ -225,4 +227,17 @@ export interface Config {
   tokenProviders: TokenProviderConfig[];
   admin: AdminConfig;
   log: LogConfig;
+  subscriptions: SubscriptionsConfig;
+  timeline: TimelineConfig;
+}
+
+export interface SubscriptionsConfig {
+  flightGrace: number;
+  refresh: number;
+}
+
+export interface TimelineConfig {
+  retention: number;
+  maxNotificationsPerFlight: number;
+  maxAttemptsPerMessage: number;
 }
