@@ -10,6 +10,8 @@ import { createEnricher } from './sources/index.js';
 import { createIngest } from './ingest/index.js';
 import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
 import { createAuth } from './sources/index.js';
+import { createSubscriptions } from './subscriptions/index.js';
+import { createTimeline } from './timeline/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;
@@ -20,13 +22,27 @@ export function buildParts(deps: AppDeps): Part[] {
 
   parts.push(new AdminServer({ deps, sources }));
 
+  const subscriptions = createSubscriptions(deps);
+  const timeline = createTimeline(deps);
+  sources.subscriptions = subscriptions.store;
+  sources.timeline = timeline;
+  const timelineLog = deps.logger.child({ module: 'timeline' });
+
   const auth = createAuth(deps);
   sources.tokens = auth.tokens;
   parts.push(auth.part);
 
   const needsEnricher = runsWorkers && config.webhooks.some((w) => w.enabled && w.enrich.length > 0);
   const enricher = needsEnricher && auth.apiToken ? createEnricher(deps, auth.apiToken) : undefined;
-  const delivery = createDelivery(deps, { tokenProviders: auth.providers, enricher });
+  const delivery = createDelivery(deps, {
+    tokenProviders: auth.providers,
+    enricher,
+    // The timeline is a log: a failed write is logged, the delivery goes on.
+    onAttempt: (report) =>
+      void timeline
+        .recordAttempt(report)
+        .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt')),
+  });
   sources.webhooks = delivery.webhooks;
   sources.deadLetters = delivery.deadLetters;
   if (runsWorkers) {
@@ -50,7 +66,12 @@ export function buildParts(deps: AppDeps): Part[] {
       logger: deps.logger.child({ module: 'routing' }),
       jobOptions: (webhook) => jobOptionsFor(webhook, config),
     });
-    const ingest = createIngest(deps, { credentials: auth.credentials, sink });
+    if (config.webhooks.some((w) => w.enabled && w.subscriptions)) parts.push(subscriptions.part);
+    const ingest = createIngest(deps, {
+      credentials: auth.credentials,
+      sink,
+      routing: { subscriptions: subscriptions.matcher, timeline },
+    });
     sources.ingest = ingest;
     sources.credentials = auth.credentials;
     parts.push({

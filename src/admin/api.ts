@@ -10,6 +10,9 @@ import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
 import type { DeliveryStats } from './stats.js';
 import type { DeadLetterQuery, StatusSources, WebhookAdmin } from './status.js';
+import { registerSubscriptionsApi } from './subscriptions-api.js';
+import { registerFlightsApi } from './flights-api.js';
+import { OPENAPI } from './openapi.js';
 
 export const API_OFF_MESSAGE =
   'the admin API is off: set admin.token in the config (or FLUP_ADMIN_TOKEN / FLUP_ADMIN_TOKEN_FILE) to turn it on';
@@ -160,4 +163,9 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
     credentials: sources.credentials?.status() ?? null,
     tokens: sources.tokens?.status() ?? null,
   }));
+
+  app.get('/openapi.json', async () => OPENAPI);
+  if (sources.subscriptions && sources.timeline)
+    registerSubscriptionsApi(app, { deps, store: sources.subscriptions, timeline: sources.timeline });
+  if (sources.timeline) registerFlightsApi(app, { deps, timeline: sources.timeline });
 }

@@ -6,6 +6,7 @@ import type { Enricher } from '../queue/index.js';
 import { DeliveryWorkers } from './workers.js';
 import { WebhookAdminService } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
+import type { AttemptHook } from './attempt-report.js';
 
 export { retryDelay } from './retry-delay.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
@@ -21,10 +22,13 @@ export {
   type SigningKeyPair,
 } from './signing-keys.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
+export type { AttemptHook, AttemptReport } from './attempt-report.js';
 
 export interface DeliveryOptions {
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
+  /** Told about every delivery attempt (the flight timeline). */
+  onAttempt?: AttemptHook;
 }
 
 /**
@@ -40,6 +44,7 @@ export function createDelivery(
     deps,
     tokenProviders: options.tokenProviders,
     enricher: options.enricher,
+    onAttempt: options.onAttempt,
   });
   const webhooks = new WebhookAdminService({
     config: deps.config,

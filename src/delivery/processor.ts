@@ -21,6 +21,7 @@ import {
 } from './failure.js';
 import { DeliveryAttempt, type Failure } from './attempt.js';
 import { WebhookSender } from './sender.js';
+import { reportAttempt, type AttemptHook } from './attempt-report.js';
 
 export { DISABLED_RECHECK_MS } from './attempt.js';
 
@@ -41,6 +42,8 @@ export interface ProcessorOptions {
   probeLeaseMs: number;
   /** Requests in flight to this webhook in this process (webhook.concurrency). */
   slots: Slots;
+  /** Told about every attempt that reached the endpoint (or failed trying): the flight timeline. */
+  onAttempt?: AttemptHook;
 }
 
 /** A message leaving its batch job to continue as a job of its own after `delayMs`. */
@@ -90,6 +93,8 @@ export class WebhookProcessor {
     if (final) return this.#deadLetter(job, final, job.attemptsMade + (data.priorAttempts ?? 0));
 
     const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now));
+    const attempt = job.attemptsMade + 1 + (data.priorAttempts ?? 0);
+    reportAttempt(this.#options, data, outcome, attempt, now);
     switch (outcome.kind) {
       case 'delivered':
         return { status: outcome.status };
@@ -116,6 +121,8 @@ export class WebhookProcessor {
     if (this.#attempt.finalBeforeSending(data, now)) return { data, delayMs: 0 };
 
     const outcome = await this.#attempt.run(data, now);
+    const attempt = (data.priorAttempts ?? 0) + 1;
+    reportAttempt(this.#options, data, outcome, attempt, now);
     switch (outcome.kind) {
       case 'delivered':
         return 'delivered';

@@ -25,6 +25,7 @@ import { HttpClients, userAgent } from './http.js';
 import { WebhookProcessor } from './processor.js';
 import { RetryableDeliveryError, type StoredJobData } from './failure.js';
 import { refreshJobGauges } from './gauges.js';
+import type { AttemptHook } from './attempt-report.js';
 
 /** Jobs a worker holds while batch jobs run: the running batch and the next one. */
 const BATCH_PREFETCH = 2;
@@ -33,6 +34,8 @@ export interface DeliveryWorkersOptions {
   deps: AppDeps;
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
+  /** Told about every delivery attempt (the flight timeline). */
+  onAttempt?: AttemptHook;
 }
 
 /** Job-count gauges and dead-letter retention are refreshed this often. */
@@ -59,6 +62,7 @@ export class DeliveryWorkers implements Part {
   readonly #deps: AppDeps;
   readonly #tokenProviders: Map<string, TokenProvider>;
   readonly #enricher?: Enricher;
+  readonly #onAttempt?: AttemptHook;
   readonly #log: Logger;
   readonly #running: ActiveWebhook[] = [];
   #http?: HttpClients;
@@ -69,6 +73,7 @@ export class DeliveryWorkers implements Part {
     this.#deps = options.deps;
     this.#tokenProviders = options.tokenProviders;
     this.#enricher = options.enricher;
+    this.#onAttempt = options.onAttempt;
     this.#log = options.deps.logger.child({ module: 'delivery' });
   }
 
@@ -124,6 +129,7 @@ export class DeliveryWorkers implements Part {
         userAgent: agent,
         probeLeaseMs: webhook.timeout + (webhook.enrich.length > 0 ? config.enrichment.timeout : 0) + 1000,
         slots,
+        onAttempt: this.#onAttempt,
       });
       const handOffOptions = jobOptionsFor(webhook, config);
       const batches = new BatchRunner({

@@ -28,3 +28,4 @@ export {
 } from './store.js';
 export { SubscriptionMatcher, type SubscriptionMatcherOptions } from './matcher.js';
 export { testRule } from './test-rule.js';
+export { createSubscriptions, type SubscriptionsRuntime } from './part.js';

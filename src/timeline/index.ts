@@ -12,3 +12,4 @@ export type {
   TimelineFlight,
   WebhookDeliveries,
 } from './types.js';
+export { createTimeline } from './create.js';
