@@ -43,6 +43,17 @@ const COMMANDS: Record<string, CommandInfo> = {
       'dlq list [--webhook W] [--since T] | dlq replay <id>|--webhook W [--since T] | dlq purge [--webhook W]',
     load: () => import('./commands/dlq.js'),
   },
+  subscriptions: {
+    summary: 'add, list or remove run-time subscriptions of webhooks (subscriptions: true)',
+    usage:
+      'subscriptions add --webhook W (--flight LH400 [--date YYYY-MM-DD] | --carrier LX) [--events flight.*] [--expires ISO] | subscriptions list [--webhook W] [--json] | subscriptions remove <id>',
+    load: () => import('./commands/subscriptions.js'),
+  },
+  flight: {
+    summary: "show a flight's timeline: every notification and each webhook's delivery attempts",
+    usage: 'flight <LH400> [--date YYYY-MM-DD] [--json]',
+    load: () => import('./commands/flight.js'),
+  },
   demo: {
     summary: 'run the bridge against simulated Lufthansa services with a local receiver',
     usage: 'demo [--rate N] [--fail-rate F] [--config FILE]',
