@@ -9,8 +9,9 @@ import { SubscriptionStore } from './store.js';
 export interface SubscriptionsRuntime {
   store: SubscriptionStore;
   matcher: SubscriptionMatcher;
-  /** Loads the index and polls for changes; only needed where ingest routes messages. */
-  part: Part;
+  /** Loads the index and polls for changes; only needed where ingest routes messages. refresh()
+   * brings the copy up to date now (tests, and an operator who cannot wait for the next poll). */
+  part: Part & { refresh(): Promise<void> };
 }
 
 export function createSubscriptions(deps: AppDeps): SubscriptionsRuntime {
@@ -28,8 +29,9 @@ export function createSubscriptions(deps: AppDeps): SubscriptionsRuntime {
     pollMs: config.subscriptions.refresh,
     onError: (err) => log.warn({ err }, 'could not refresh subscriptions; the previous copy keeps matching'),
   });
-  const part: Part = {
+  const part = {
     name: 'subscriptions',
+    refresh: () => matcher.refresh(),
     start: () => matcher.start(),
     stop: async () => matcher.stop(),
   };
