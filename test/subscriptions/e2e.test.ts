@@ -149,6 +149,7 @@ webhooks:
     body: '{"webhookId":"crew","carrier":"LH"}',
   });
   assert.equal(text.status, 415);
+  assert.equal((await call('GET', '/openapi.json')).json.openapi, '3.1.0');
   const listed = await call('GET', '/subscriptions?webhookId=crew');
   assert.equal((listed.json.subscriptions as unknown[]).length, 3);
   await refresh();
