@@ -8,7 +8,7 @@ import type { AppDeps } from '../core/index.js';
 import { jobOptionsFor, openWebhookQueue, type DeliveryJobData, type EventEnvelope } from '../queue/index.js';
 import { normaliseFlight } from '../subscriptions/index.js';
 import type { TimelineStore } from '../timeline/index.js';
-import { requireJson } from './subscriptions-api.js';
+import { bodyObject } from './request-body.js';
 
 export interface FlightsApiOptions {
   deps: AppDeps;
@@ -40,13 +40,12 @@ export function registerFlightsApi(app: FastifyInstance, { deps, timeline }: Fli
     return record;
   });
 
-  app.post<{ Params: { flight: string; date: string }; Body: { webhookId?: unknown } }>(
+  app.post<{ Params: { flight: string; date: string }; Body: unknown }>(
     '/flights/:flight/:date/replay',
-    { preHandler: requireJson },
     async (request, reply) => {
       const parsed = flightParams(request.params);
       if (typeof parsed === 'string') return reply.code(400).send({ error: parsed });
-      const webhookId = request.body?.webhookId;
+      const { webhookId } = bodyObject(request.body, ['webhookId']);
       const webhook = config.webhooks.find((w) => w.id === webhookId);
       if (typeof webhookId !== 'string' || !webhook) {
         const known = config.webhooks.map((w) => w.id).join(', ') || 'none';

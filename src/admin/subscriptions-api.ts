@@ -1,9 +1,10 @@
 /**
  * The admin API of run-time subscriptions: create (idempotent: the same rule or Idempotency-Key
  * gives the same id; 201 new, 200 existing, 409 key reused for another rule), list, get, delete,
- * and test a rule against the last hour's messages. Bad input answers 400 naming the field.
+ * and test a rule against the last hour's messages. Bad input answers 400 naming the field; the
+ * JSON-only rule of every admin POST is checked in api.ts.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../core/index.js';
 import {
   IdempotencyConflictError,
@@ -22,16 +23,6 @@ export interface SubscriptionsApiOptions {
 }
 
 const RECENT_MS = 3_600_000;
-
-/** Admin POSTs take JSON only: anything else is refused before the handler runs. */
-export async function requireJson(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const type = String(request.headers['content-type'] ?? '')
-    .split(';')[0]!
-    .trim()
-    .toLowerCase();
-  if (type !== 'application/json')
-    await reply.code(415).send({ error: 'send the body as JSON: Content-Type: application/json' });
-}
 
 function badRequest(reply: FastifyReply, errors: FieldError[]): FastifyReply {
   const first = errors[0]!;
@@ -66,7 +57,7 @@ export function registerSubscriptionsApi(app: FastifyInstance, options: Subscrip
     return { rule: result.rule };
   };
 
-  app.post<{ Body: unknown }>('/subscriptions', { preHandler: requireJson }, async (request, reply) => {
+  app.post<{ Body: unknown }>('/subscriptions', async (request, reply) => {
     const { rule, errors } = validate(request.body);
     if (!rule) return badRequest(reply, errors!);
     const header = request.headers['idempotency-key'];
@@ -100,7 +91,7 @@ export function registerSubscriptionsApi(app: FastifyInstance, options: Subscrip
     return { id: request.params.id, removed: true };
   });
 
-  app.post<{ Body: unknown }>('/subscriptions/test', { preHandler: requireJson }, async (request, reply) => {
+  app.post<{ Body: unknown }>('/subscriptions/test', async (request, reply) => {
     const { rule, errors } = validate(request.body);
     if (!rule) return badRequest(reply, errors!);
     const recent = await timeline.recentMessages(deps.clock.now() - RECENT_MS);

@@ -3,7 +3,8 @@
  * returns Parts. It lives on the ground floor so parts never import the App that wires them.
  */
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis/index.js';
+// ioredis's type, not redis/'s re-export: redis/ uses core's backoff, and madge counts type imports.
+import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { Metrics } from './metrics.js';

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { backoffCeiling } from '../core/index.js';
 
 export type { Redis } from 'ioredis';
 
@@ -14,13 +15,20 @@ export interface RedisConnectOptions {
   name?: string;
 }
 
+/**
+ * Reconnect forever with a capped delay: Redis outages and failovers are expected and survived.
+ * No jitter: ioredis retries one socket per process, and the delay stays short (at most 2 s).
+ */
+export function reconnectDelay(times: number): number {
+  return backoffCeiling(100, times, 2000);
+}
+
 export function connectRedis(url: string, options: RedisConnectOptions = {}): Redis {
   const base: RedisOptions = {
     connectionName: options.name ? `flup:${options.name}` : undefined,
     lazyConnect: false,
     enableReadyCheck: true,
-    // Reconnect forever with a capped delay: Redis outages are expected and survived.
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: reconnectDelay,
   };
   return new Redis(url, {
     ...base,

@@ -6,6 +6,7 @@
  * as soon as a sentinel announces +switch-master, and Cluster clients refresh the slot map on MOVED.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { reconnectDelay } from './connection.js';
 
 export type RedisTarget =
   | { kind: 'single'; url: string }
@@ -36,11 +37,6 @@ const RECONNECT_REPLIES = /^(READONLY|LOADING|MASTERDOWN)\b/;
 /** 2 = reconnect and resend the command (ioredis reconnectOnError contract). */
 export function reconnectOnFailoverReply(err: Error): 2 | false {
   return RECONNECT_REPLIES.test(err.message) ? 2 : false;
-}
-
-/** Reconnect forever with a capped delay: Redis outages and failovers are expected and survived. */
-function reconnectDelay(times: number): number {
-  return Math.min(100 * 2 ** Math.min(times, 6), 2000);
 }
 
 function perConnection(opts: RedisClientOptions): RedisOptions {
