@@ -102,7 +102,12 @@ export const OPENAPI = {
         summary: "Replay one dead letter, a webhook's, or those since a time",
         requestBody: body({
           type: 'object',
-          properties: { id: { type: 'string' }, webhookId: { type: 'string' }, since: { type: 'string' } },
+          properties: {
+            id: { type: 'string' },
+            webhookId: { type: 'string' },
+            all: { type: 'boolean' },
+            since: { type: 'string' },
+          },
         }),
         responses: {
           '200': json({ type: 'object', properties: { replayed: { type: 'integer' } } }),
@@ -115,7 +120,7 @@ export const OPENAPI = {
         summary: 'Delete dead letters',
         requestBody: body({
           type: 'object',
-          properties: { webhookId: { type: 'string' }, since: { type: 'string' } },
+          properties: { webhookId: { type: 'string' }, all: { type: 'boolean' }, since: { type: 'string' } },
         }),
         responses: {
           '200': json({ type: 'object', properties: { purged: { type: 'integer' } } }),
