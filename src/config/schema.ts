@@ -387,6 +387,16 @@ export const schema: SchemaTree = {
       check: checkNonEmptyString,
       env: 'FLUP_REDIS_PREFIX',
     },
+    minReplicas: {
+      doc: 'Replicas that must confirm a batch (Redis WAIT) before ingest acknowledges it to the broker; 0 = acknowledge once the primary has it. Guards against losing acknowledged messages in a failover.',
+      default: 0,
+      check: checkInt(0, 100),
+      env: 'FLUP_REDIS_MIN_REPLICAS',
+    },
+    minReplicasTimeout: duration(
+      'Longest WAIT for redis.minReplicas; on a timeout the batch is not acknowledged (the broker redelivers it).',
+      '1s',
+    ),
   },
   source: {
     kind: {
@@ -594,7 +604,7 @@ export const schema: SchemaTree = {
   delivery: {
     deadLetterRetention: duration('Dead letters are kept this long.', '7d'),
     completedMaxCount: {
-      doc: 'Most messages remembered per webhook for dedup (completed jobs and message keys), within ingest.dedupWindow.',
+      doc: 'Most message keys remembered per webhook for dedup (a sorted set, ~100 bytes each), within ingest.dedupWindow.',
       default: 100_000,
       check: checkInt(1),
     },

@@ -10,6 +10,10 @@ export type Role = 'all' | 'ingest' | 'worker';
 export interface RedisConfig {
   url: string;
   prefix: string;
+  /** Replicas that must confirm a write (WAIT) before its PUBACKs; 0 = none. */
+  minReplicas: number;
+  /** ms. */
+  minReplicasTimeout: number;
 }
 
 export interface BrokerConfig {

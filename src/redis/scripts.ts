@@ -10,6 +10,7 @@ export type ScriptName =
   | 'renew-lock'
   | 'breaker-gate'
   | 'breaker-record'
+  | 'dedup-gate'
   | 'dedup-record-stored'
   | 'subscription-create'
   | 'subscription-remove'
