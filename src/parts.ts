@@ -11,6 +11,8 @@ import { createIngest } from './ingest/index.js';
 import { jobOptionsFor, QueueJobWriter } from './queue/index.js';
 import { createAuth } from './sources/index.js';
 import { createFlightState } from './flights/index.js';
+import { createSubscriptions } from './subscriptions/index.js';
+import { createTimeline } from './timeline/index.js';
 
 export function buildParts(deps: AppDeps): Part[] {
   const { config } = deps;
@@ -21,6 +23,12 @@ export function buildParts(deps: AppDeps): Part[] {
 
   parts.push(new AdminServer({ deps, sources }));
 
+  const subscriptions = createSubscriptions(deps);
+  const timeline = createTimeline(deps);
+  sources.subscriptions = subscriptions.store;
+  sources.timeline = timeline;
+  const timelineLog = deps.logger.child({ module: 'timeline' });
+
   const auth = createAuth(deps);
   sources.tokens = auth.tokens;
   parts.push(auth.part);
@@ -29,7 +37,15 @@ export function buildParts(deps: AppDeps): Part[] {
   const flights = createFlightState(deps);
   const statusEnricher = needsEnricher && auth.apiToken ? createEnricher(deps, auth.apiToken) : undefined;
   const enricher = statusEnricher && flights.enricher(statusEnricher);
-  const delivery = createDelivery(deps, { tokenProviders: auth.providers, enricher });
+  const delivery = createDelivery(deps, {
+    tokenProviders: auth.providers,
+    enricher,
+    // The timeline is a log: a failed write is logged, the delivery goes on.
+    onAttempt: (report) =>
+      void timeline
+        .recordAttempt(report)
+        .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt')),
+  });
   sources.webhooks = delivery.webhooks;
   sources.deadLetters = delivery.deadLetters;
   if (runsWorkers) {
@@ -60,7 +76,9 @@ export function buildParts(deps: AppDeps): Part[] {
     const ingest = createIngest(deps, {
       credentials: auth.credentials,
       sink: flights.sequencing.wrap(sink),
+      routing: { subscriptions: subscriptions.matcher, timeline },
     });
+    if (config.webhooks.some((w) => w.enabled && w.subscriptions)) parts.push(subscriptions.part);
     sources.ingest = ingest;
     sources.credentials = auth.credentials;
     parts.push({

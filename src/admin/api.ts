@@ -13,6 +13,9 @@ import type { DeliveryStats } from './stats.js';
 import type { DeliveryHistory } from './history.js';
 import { registerViewsApi } from './views-api.js';
 import type { DeadLetterQuery, StatusSources, WebhookAdmin } from './status.js';
+import { registerSubscriptionsApi } from './subscriptions-api.js';
+import { registerFlightsApi } from './flights-api.js';
+import { OPENAPI } from './openapi.js';
 
 export const API_OFF_MESSAGE =
   'the admin API is off: set admin.token in the config (or FLUP_ADMIN_TOKEN / FLUP_ADMIN_TOKEN_FILE) to turn it on';
@@ -169,4 +172,9 @@ export async function registerApi(
     credentials: sources.credentials?.status() ?? null,
     tokens: sources.tokens?.status() ?? null,
   }));
+
+  app.get('/openapi.json', async () => OPENAPI);
+  if (sources.subscriptions && sources.timeline)
+    registerSubscriptionsApi(app, { deps, store: sources.subscriptions, timeline: sources.timeline });
+  if (sources.timeline) registerFlightsApi(app, { deps, timeline: sources.timeline });
 }

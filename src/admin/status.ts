@@ -94,4 +94,7 @@ export interface StatusSources {
   webhooks?: WebhookAdmin;
   deadLetters?: DeadLetterAdmin;
   tokens?: { status(): Array<{ id: string; state: string; expiresAt?: string; error?: string }> };
+  /** Run-time subscriptions and the flight timeline (issue 21). */
+  subscriptions?: import('../subscriptions/index.js').SubscriptionStore;
+  timeline?: import('../timeline/index.js').TimelineStore;
 }

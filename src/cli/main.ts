@@ -25,6 +25,8 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   dlq: () => import('./commands/dlq.js'),
   demo: () => import('./commands/demo.js'),
   secret: () => import('./commands/secret.js'),
+  subscriptions: () => import('./commands/subscriptions.js'),
+  flight: () => import('./commands/flight.js'),
 };
 
 export async function main(

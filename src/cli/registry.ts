@@ -91,6 +91,37 @@ export const COMMANDS = {
       },
     },
   },
+  subscriptions: {
+    summary: 'add, list or remove run-time subscriptions of webhooks (subscriptions: true)',
+    usage: [
+      'subscriptions add --webhook W (--flight LH400 [--date YYYY-MM-DD] | --carrier LX) [--events flight.*,...] [--expires ISO]',
+      'subscriptions list [--webhook W] [--json]',
+      'subscriptions remove <id>',
+    ],
+    options: {
+      config,
+      webhook: { type: 'string', value: 'W', help: 'the webhook (add: required; list: only this one)' },
+      flight: {
+        type: 'string',
+        value: 'LH400',
+        help: 'a flight number (with --date: one flight on one date)',
+      },
+      date: { type: 'string', value: 'YYYY-MM-DD', help: 'the flight date (UTC)' },
+      carrier: { type: 'string', value: 'LX', help: 'every flight of this carrier' },
+      events: { type: 'string', value: 'LIST', help: 'event types, comma separated (flight.* patterns)' },
+      expires: { type: 'string', value: 'ISO', help: 'when the subscription stops matching' },
+      json: { type: 'boolean', help: 'list as JSON' },
+    },
+  },
+  flight: {
+    summary: "show a flight's timeline: every notification and each webhook's delivery attempts",
+    usage: ['flight <LH400> [--date YYYY-MM-DD] [--json]'],
+    options: {
+      config,
+      date: { type: 'string', value: 'YYYY-MM-DD', help: 'the flight date (default: today, UTC)' },
+      json: { type: 'boolean', help: 'print JSON' },
+    },
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -257,6 +257,11 @@ export const webhookSpec: ObjectSpec = {
         fields: { provider: { doc: 'A tokenProviders id.', required: true, check: checkNonEmptyString } },
       },
     },
+    subscriptions: {
+      doc: "true: receive only messages matching one of this webhook's run-time subscriptions (POST /api/subscriptions), on top of topics, events and where.",
+      default: false,
+      check: checkBoolean,
+    },
   },
 };
 
@@ -698,6 +703,29 @@ export const schema: SchemaTree = {
       default: 'auto',
       check: checkEnum(['auto', 'json', 'pretty']),
       env: 'FLUP_LOG_FORMAT',
+    },
+  },
+  subscriptions: {
+    flightGrace: duration(
+      'A flight + date subscription stops matching this long after its date ends (UTC).',
+      '12h',
+    ),
+    refresh: duration('How often each process looks for subscription changes made by any replica.', '1s'),
+  },
+  timeline: {
+    retention: duration(
+      "Notifications and delivery attempts are kept this long after a flight's last write.",
+      '3d',
+    ),
+    maxNotificationsPerFlight: {
+      doc: 'Notifications kept per flight; the oldest go first.',
+      default: 500,
+      check: checkInt(1),
+    },
+    maxAttemptsPerMessage: {
+      doc: 'Delivery attempts kept per message, all webhooks together; the oldest go first.',
+      default: 100,
+      check: checkInt(1),
     },
   },
 };

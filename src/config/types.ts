@@ -158,6 +158,8 @@ export interface WebhookConfig {
   breaker: BreakerConfig;
   tls: WebhookTlsConfig;
   auth: { provider: string } | null;
+  /** Only messages matching one of the webhook's run-time subscriptions. */
+  subscriptions: boolean;
 }
 
 export interface TokenProviderBase {
@@ -252,4 +254,17 @@ export interface Config {
   admin: AdminConfig;
   telemetry: TelemetrySectionConfig;
   log: LogConfig;
+  subscriptions: SubscriptionsConfig;
+  timeline: TimelineConfig;
+}
+
+export interface SubscriptionsConfig {
+  flightGrace: number;
+  refresh: number;
+}
+
+export interface TimelineConfig {
+  retention: number;
+  maxNotificationsPerFlight: number;
+  maxAttemptsPerMessage: number;
 }

@@ -6,3 +6,4 @@ export * from './redact.js';
 export * from './metrics.js';
 export * from './json-path.js';
 export * from './backoff.js';
+export * from './event-type.js';

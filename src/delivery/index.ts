@@ -7,6 +7,7 @@ import { DeliveryWorkers } from './workers.js';
 import { WebhookAdminService } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
 import { RetryLog } from './retry-log.js';
+import type { AttemptHook } from './attempt-report.js';
 
 export { retryDelay } from './retry-delay.js';
 export { DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';
@@ -18,10 +19,13 @@ export { signWith } from './signing.js';
 // Signing keys live in a leaf folder (config validates secrets with them); delivery's surface keeps them.
 export * from '../signing-keys/index.js';
 export type { DeliveryFailure, StoredJobData } from './failure.js';
+export type { AttemptHook, AttemptReport } from './attempt-report.js';
 
 export interface DeliveryOptions {
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
+  /** Told about every delivery attempt (the flight timeline). */
+  onAttempt?: AttemptHook;
 }
 
 /**
@@ -37,6 +41,7 @@ export function createDelivery(
     deps,
     tokenProviders: options.tokenProviders,
     enricher: options.enricher,
+    onAttempt: options.onAttempt,
   });
   const webhooks = new WebhookAdminService({
     config: deps.config,

@@ -23,6 +23,7 @@ import { DeliveryAttempt, type Failure } from './attempt.js';
 import { WebhookSender } from './sender.js';
 import type { FlightOrderGate } from './flight-order.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { reportAttempt, type AttemptHook } from './attempt-report.js';
 
 export { DISABLED_RECHECK_MS } from './attempt.js';
 
@@ -47,6 +48,8 @@ export interface ProcessorOptions {
   orderGate?: FlightOrderGate;
   /** With tracing on: a span per attempt (see DeliveryAttempt). */
   telemetry?: Telemetry;
+  /** Told about every attempt that reached the endpoint (or failed trying): the flight timeline. */
+  onAttempt?: AttemptHook;
 }
 
 /** A message leaving its batch job to continue as a job of its own after `delayMs`. */
@@ -100,6 +103,7 @@ export class WebhookProcessor {
 
     const attempt = job.attemptsMade + 1 + (data.priorAttempts ?? 0);
     const outcome = await this.#options.slots.run(() => this.#attempt.run(data, now, attempt));
+    reportAttempt(this.#options, data, outcome, attempt, now);
     switch (outcome.kind) {
       case 'delivered':
         await gate?.done(data);
@@ -127,6 +131,8 @@ export class WebhookProcessor {
     if (this.#attempt.finalBeforeSending(data, now)) return { data, delayMs: 0 };
 
     const outcome = await this.#attempt.run(data, now);
+    const attempt = (data.priorAttempts ?? 0) + 1;
+    reportAttempt(this.#options, data, outcome, attempt, now);
     switch (outcome.kind) {
       case 'delivered':
         return 'delivered';

@@ -28,6 +28,7 @@ import { RetryableDeliveryError, type StoredJobData } from './failure.js';
 import { refreshJobGauges } from './gauges.js';
 import { FlightOrderGate } from './flight-order.js';
 import { FlightKeys, FlightOrdering } from '../flights/index.js';
+import type { AttemptHook } from './attempt-report.js';
 
 /** Jobs a worker holds while batch jobs run: the running batch and the next one. */
 const BATCH_PREFETCH = 2;
@@ -36,6 +37,8 @@ export interface DeliveryWorkersOptions {
   deps: AppDeps;
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
+  /** Told about every delivery attempt (the flight timeline). */
+  onAttempt?: AttemptHook;
 }
 
 /** Job-count gauges and dead-letter retention are refreshed this often. */
@@ -62,6 +65,7 @@ export class DeliveryWorkers implements Part {
   readonly #deps: AppDeps;
   readonly #tokenProviders: Map<string, TokenProvider>;
   readonly #enricher?: Enricher;
+  readonly #onAttempt?: AttemptHook;
   readonly #log: Logger;
   readonly #running: ActiveWebhook[] = [];
   #http?: HttpClients;
@@ -73,6 +77,7 @@ export class DeliveryWorkers implements Part {
     this.#deps = options.deps;
     this.#tokenProviders = options.tokenProviders;
     this.#enricher = options.enricher;
+    this.#onAttempt = options.onAttempt;
     this.#log = options.deps.logger.child({ module: 'delivery' });
   }
 
@@ -149,6 +154,7 @@ export class DeliveryWorkers implements Part {
         slots,
         orderGate: this.#orderGate(webhook, queue),
         telemetry: this.#deps.telemetry,
+        onAttempt: this.#onAttempt,
       });
       const handOffOptions = jobOptionsFor(webhook, config);
       const batches = new BatchRunner({

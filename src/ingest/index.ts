@@ -3,6 +3,7 @@ import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
 import { MqttIngest } from './ingest.js';
 import { type JobSink } from '../queue/index.js';
+import type { JobBuilderOptions } from '../routing/index.js';
 import { type CredentialSource } from '../sources/index.js';
 
 export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './ingest.js';
@@ -17,9 +18,15 @@ export interface IngestWiring {
   credentials: CredentialSource;
   /** Where jobs go: a QueueJobWriter (src/routing). */
   sink: JobSink;
+  /** Subscription matcher and timeline recorder (src/routing JobBuilderOptions). */
+  routing?: JobBuilderOptions;
 }
 
 /** The ingest part for the app (role all or ingest); also a StatusSources.ingest. */
 export function createIngest(deps: AppDeps, wiring: IngestWiring): Part & { status(): IngestStatus } {
-  return new MqttIngest(deps, { credentials: wiring.credentials, sink: wiring.sink });
+  return new MqttIngest(deps, {
+    credentials: wiring.credentials,
+    sink: wiring.sink,
+    routing: wiring.routing,
+  });
 }

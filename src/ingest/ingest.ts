@@ -20,7 +20,7 @@ import { AckPipeline } from './ack-pipeline.js';
 import { SubscriptionGrants } from './subscription-grants.js';
 import { LoginRotation } from './login-rotation.js';
 import { MqttSession } from './mqtt-session.js';
-import { JobBuilder, type ReceivedMessage } from '../routing/index.js';
+import { JobBuilder, type JobBuilderOptions, type ReceivedMessage } from '../routing/index.js';
 import { LeaderLock, leaderLockKey } from './leader-lock.js';
 import { subscriptionFor, type CredentialSource } from '../sources/index.js';
 import { type JobSink } from '../queue/index.js';
@@ -50,6 +50,8 @@ export interface MqttIngestOptions {
   random?: () => number;
   /** How often a renewed broker login is looked for (default 30 s). */
   credentialCheckInterval?: number;
+  /** Subscription matcher and timeline for the job builder. */
+  routing?: JobBuilderOptions;
 }
 
 export class MqttIngest implements Part {
@@ -77,7 +79,7 @@ export class MqttIngest implements Part {
     this.#sink = options.sink;
     this.#useLock = options.leaderLock ?? true;
     this.#log = deps.logger.child({ module: 'ingest' });
-    this.#builder = new JobBuilder(deps.config, deps.metrics, this.#log);
+    this.#builder = new JobBuilder(deps.config, deps.metrics, this.#log, options.routing);
     const subscription = subscriptionFor(deps.config);
     this.#received = deps.metrics.messagesReceived.labels({ source: subscription.kind });
     const { topics, qos } = subscription;

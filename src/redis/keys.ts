@@ -135,4 +135,80 @@ export class RedisKeys {
   flightDone(webhookId: string, ref: FlightKeyRef): string {
     return `${this.prefix}:${this.flightTag(ref)}:wh:${webhookId}:done`;
   }
+
+  /**
+   * The subscription store's keys. All carry the hash tag {subs}: Redis Cluster keeps them in one
+   * slot, so one Lua script can change a record, its webhook's index and the change log atomically.
+   */
+  subscriptions(): SubscriptionKeys {
+    const base = `${this.prefix}:{subs}`;
+    return {
+      records: `${base}:records`,
+      webhooks: `${base}:webhooks`,
+      version: `${base}:version`,
+      epoch: `${base}:epoch`,
+      changes: `${base}:changes`,
+      byWebhook: (webhookId) => `${base}:wh:${webhookId}`,
+      index: (webhookId) => `${base}:idx:${webhookId}`,
+      idempotency: (key) => `${base}:idem:${key}`,
+    };
+  }
+
+  /**
+   * The flight timeline's keys. A flight's keys share the hash tag {flight:LH400:2026-12-01} (see
+   * flightBucket), so Redis Cluster keeps a flight in one slot and one script can update its
+   * notification list and records together.
+   */
+  timeline(): TimelineKeys {
+    const base = `${this.prefix}:tl`;
+    return {
+      notifications: (bucket) => `${base}:${bucket}:n`,
+      messages: (bucket) => `${base}:${bucket}:m`,
+      attempts: (bucket, messageId) => `${base}:${bucket}:a:${messageId}`,
+      locator: (messageId) => `${base}:loc:${messageId}`,
+      recent: `${base}:recent`,
+    };
+  }
+}
+
+export interface SubscriptionKeys {
+  /** Hash: subscription id → the subscription as JSON. */
+  records: string;
+  /** Set: ids of webhooks that have (or had) subscriptions, for a full index load. */
+  webhooks: string;
+  /** Change counter, incremented by every create and remove. */
+  version: string;
+  /** Random id set with the first subscription: a new one means Redis lost the data (reload). */
+  epoch: string;
+  /** Sorted set: score = version, member = "version\twebhookId\tindexKey" (capped). */
+  changes: string;
+  /** Set: a webhook's subscription ids. */
+  byWebhook(webhookId: string): string;
+  /** Hash: index key (flight:LH400:2026-12-01, carrier:LH, ...) → its entries, one per line. */
+  index(webhookId: string): string;
+  /** String: Idempotency-Key → subscription id (expires). */
+  idempotency(key: string): string;
+}
+
+export interface TimelineKeys {
+  /** Sorted set: score = time, member = message id (capped per flight). */
+  notifications(bucket: string): string;
+  /** Hash: message id → the notification as JSON (with what is needed to re-send it). */
+  messages(bucket: string): string;
+  /** List: the message's delivery attempts as JSON, oldest first (capped). */
+  attempts(bucket: string, messageId: string): string;
+  /** String: message id → its bucket, for a look-up by id alone. */
+  locator(messageId: string): string;
+  /** Sorted set: score = time, member = the message's matchable fields as JSON (last hour). */
+  recent: string;
+}
+
+/** The timeline bucket (hash tag, braces included) of a flight, e.g. {flight:LH400:2026-12-01}. */
+export function flightBucket(flight: string, date: string): string {
+  return `{flight:${flight}:${date}}`;
+}
+
+/** The timeline bucket of a message without a flight. */
+export function messageBucket(messageId: string): string {
+  return `{msg:${messageId}}`;
 }

@@ -15,7 +15,10 @@ export type ScriptName =
   | 'flight-assign-sequence'
   | 'flight-store-status'
   | 'flight-add-routed'
-  | 'flight-mark-done';
+  | 'flight-mark-done'
+  | 'subscription-create'
+  | 'subscription-remove'
+  | 'timeline-add-notification';
 
 const loaded = new Map<ScriptName, LuaScript>();
 

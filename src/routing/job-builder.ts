@@ -10,10 +10,12 @@ import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { TraceCarrier } from '../telemetry/index.js';
 import { subscriptionFor } from '../sources/index.js';
-import { Router } from './router.js';
+import { Router, type SubscriptionFilter } from './router.js';
+import type { NotificationInput } from '../timeline/index.js';
 import {
   type JobEntry,
   type DeliveryJobData,
+  type EventEnvelope,
   type ParsedPayload,
   envelopeId,
   messageKeyFn,
@@ -31,6 +33,18 @@ export interface ReceivedMessage {
 
 export type RejectReason = 'oversized' | 'invalid-payload';
 
+/** Where each batch's notifications go (TimelineStore): one round trip per batch. */
+export interface NotificationRecorder {
+  recordNotifications(inputs: readonly NotificationInput[]): Promise<void>;
+}
+
+export interface JobBuilderOptions {
+  /** Run-time subscriptions of webhooks with `subscriptions: true`. */
+  subscriptions?: SubscriptionFilter;
+  /** The flight timeline; without it nothing is recorded. */
+  timeline?: NotificationRecorder;
+}
+
 const UNREADABLE: ParsedPayload = { json: undefined, isJson: false };
 const EMPTY = Buffer.alloc(0);
 
@@ -43,9 +57,11 @@ export class JobBuilder {
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #rejectsLogged = new Set<RejectReason>();
+  readonly #timeline?: NotificationRecorder;
 
-  constructor(config: Config, metrics: Metrics, logger: Logger) {
-    this.#router = new Router(config.webhooks);
+  constructor(config: Config, metrics: Metrics, logger: Logger, options: JobBuilderOptions = {}) {
+    this.#router = new Router(config.webhooks, options.subscriptions);
+    this.#timeline = options.timeline;
     this.#key = messageKeyFn(config.ingest.dedupKey);
     this.#envelope = {
       source: subscriptionFor(config).kind,
@@ -60,11 +76,12 @@ export class JobBuilder {
 
   build(messages: readonly ReceivedMessage[]): JobEntry[] {
     const entries: JobEntry[] = [];
+    const notifications: NotificationInput[] | undefined = this.#timeline ? [] : undefined;
     let routed = 0;
     for (const message of messages) {
       const before = entries.length;
       try {
-        this.#buildOne(message, entries);
+        this.#buildOne(message, entries, notifications);
       } catch (err) {
         // Not expected (parsing and building do not throw); never let one message stop ingest.
         entries.length = before;
@@ -78,10 +95,24 @@ export class JobBuilder {
     // Counted once per batch: a counter update per message showed in the burst profile.
     if (routed > 0) this.#metrics.messagesRouted.inc(routed);
     if (routed < messages.length) this.#metrics.messagesUnrouted.inc(messages.length - routed);
+    if (notifications && notifications.length > 0) this.#record(notifications);
     return entries;
   }
 
-  #buildOne(message: ReceivedMessage, out: JobEntry[]): void {
+  /**
+   * Sent now, so it shares the socket write with the batch's jobs (the ack pipeline writes them in
+   * the same tick); the timeline is a log, not a delivery: a failed write is logged, never retried.
+   */
+  #record(notifications: NotificationInput[]): void {
+    this.#timeline!.recordNotifications(notifications).catch((err: unknown) =>
+      this.#log.warn(
+        { err, messages: notifications.length },
+        'could not record notifications in the timeline',
+      ),
+    );
+  }
+
+  #buildOne(message: ReceivedMessage, out: JobEntry[], notifications?: NotificationInput[]): void {
     const { topic, payload } = message;
     if (payload.length > this.#maxPayloadBytes) {
       this.#reject(
@@ -104,6 +135,7 @@ export class JobBuilder {
       { id: envelopeId(key), topic, payload, parsed, receivedAt: message.receivedAt },
       this.#envelope,
     );
+    notifications?.push(notificationOf(event, message.receivedAt));
     let raw: string | undefined;
     for (const webhook of this.#router.route(event, parsed)) {
       const data: DeliveryJobData = { event };
@@ -142,4 +174,17 @@ export class JobBuilder {
       `message dead-lettered at ingest: ${detail}${first ? ' (further ones are logged at debug)' : ''}`,
     );
   }
+}
+
+/** A notification for the timeline; the envelope itself is kept to re-send it (replay by flight). */
+function notificationOf(event: EventEnvelope, receivedAt: number): NotificationInput {
+  return {
+    id: event.id,
+    at: receivedAt,
+    eventType: event.type,
+    topic: event.topic,
+    ...(event.code === undefined ? {} : { code: event.code }),
+    ...(event.flight ? { flight: event.flight } : {}),
+    replay: event,
+  };
 }

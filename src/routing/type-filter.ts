@@ -1,23 +1,10 @@
 /**
- * Per-webhook `events` filters: `flight.cancelled` matches that type only; `*` stands for one
- * dot-separated segment, and a trailing `*` for one or more (`flight.*` matches every flight
- * event, `*` every event). The config schema checks the filter syntax.
+ * Per-webhook `events` filters (pattern syntax: core/event-type.ts). The config schema checks the
+ * filter syntax.
  */
+import { eventTypeMatches } from '../core/index.js';
 
-export function eventTypeMatches(filter: string, type: string): boolean {
-  if (filter === type || filter === '*') return true;
-  const f = filter.split('.');
-  const t = type.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (i >= t.length) return false;
-    if (f[i] === '*') {
-      if (i === f.length - 1) return true;
-      continue;
-    }
-    if (f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
+export { eventTypeMatches };
 
 /** A webhook's filter list: empty = every type, otherwise any filter matching is enough. */
 export function eventTypeAllowed(filters: readonly string[], type: string): boolean {

@@ -18,7 +18,6 @@ export {
   type ValidationResult,
   type WebhookInfo,
 } from './validate.js';
-export { subscriptionKeys, type SubscriptionKeys } from './keys.js';
 export {
   SubscriptionStore,
   IdempotencyConflictError,
@@ -29,3 +28,4 @@ export {
 } from './store.js';
 export { SubscriptionMatcher, type SubscriptionMatcherOptions } from './matcher.js';
 export { testRule } from './test-rule.js';
+export { createSubscriptions, type SubscriptionsRuntime } from './part.js';

@@ -4,7 +4,7 @@
  * keys a rule is filed under and which keys a message looks up. Pure: no Redis, no clock.
  */
 import { createHash } from 'node:crypto';
-import { eventTypeMatches } from '../routing/index.js';
+import { eventTypeMatches } from '../core/index.js';
 
 /** A stored subscription (normalised: flight "LH400", carrier "LH", airports "FRA"). */
 export interface Subscription {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
+import { loadScript, RedisKeys, type SubscriptionKeys } from '../redis/index.js';
 import {
   decodeEntries,
   encodeEntry,
@@ -15,7 +16,6 @@ import {
   type IndexEntry,
   type ListInterner,
 } from './index-entry.js';
-import { subscriptionKeys, type SubscriptionKeys } from './keys.js';
 import {
   expiryOf,
   messageIndexKeys,
@@ -24,7 +24,6 @@ import {
   type Subscription,
   type SubscriptionRule,
 } from './rule.js';
-import { CREATE, REMOVE } from './scripts.js';
 
 export interface SubscriptionStoreOptions {
   redis: Redis;
@@ -72,7 +71,7 @@ export class SubscriptionStore {
   readonly #changeLogCap: number;
 
   constructor(options: SubscriptionStoreOptions) {
-    this.keys = subscriptionKeys(options.prefix);
+    this.keys = new RedisKeys(options.prefix).subscriptions();
     this.#redis = options.redis;
     this.#clock = options.clock;
     this.#graceMs = options.flightGraceMs ?? DEFAULT_FLIGHT_GRACE_MS;
@@ -105,7 +104,7 @@ export class SubscriptionStore {
       k.epoch,
     ];
     if (options.idempotencyKey !== undefined) keys.push(k.idempotency(options.idempotencyKey));
-    const [status, record] = (await CREATE.run(this.#redis, keys, [
+    const [status, record] = (await loadScript('subscription-create').run(this.#redis, keys, [
       subscription.id,
       JSON.stringify(subscription),
       indexKeyOf(subscription),
@@ -219,7 +218,7 @@ export class SubscriptionStore {
     if (!record) return false;
     const sub = JSON.parse(record) as Subscription;
     const k = this.keys;
-    const removed = await REMOVE.run(
+    const removed = await loadScript('subscription-remove').run(
       this.#redis,
       [k.records, k.byWebhook(sub.webhookId), k.index(sub.webhookId), k.version, k.changes],
       [id, indexKeyOf(sub), sub.webhookId, this.#changeLogCap, onlyIfExpiredAt],

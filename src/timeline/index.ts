@@ -1,6 +1,5 @@
 /** The flight timeline: notifications per flight and delivery attempts per webhook (issue 21). */
 export { TimelineStore, type TimelineStoreOptions } from './store.js';
-export { timelineKeys, flightBucket, messageBucket, type TimelineKeys } from './keys.js';
 export type {
   Attempt,
   AttemptInput,
@@ -13,3 +12,4 @@ export type {
   TimelineFlight,
   WebhookDeliveries,
 } from './types.js';
+export { createTimeline } from './create.js';

@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
-import { LuaScript } from '../redis/index.js';
+import { flightBucket, loadScript, messageBucket, RedisKeys, type TimelineKeys } from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
-import { flightBucket, messageBucket, timelineKeys, type TimelineKeys } from './keys.js';
 import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';
 import type {
   AttemptInput,
@@ -35,23 +34,7 @@ export interface TimelineStoreOptions {
   maxRecent?: number;
 }
 
-/**
- * KEYS: notifications, messages. ARGV: id, time, record JSON, cap, retention ms.
- * Adds the notification and drops the flight's oldest beyond the cap, records included.
- */
-const ADD_NOTIFICATION = new LuaScript(`
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-if over > 0 then
-  local old = redis.call('ZRANGE', KEYS[1], 0, over - 1)
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
-  redis.call('HDEL', KEYS[2], unpack(old))
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 0
-`);
+const ADD_NOTIFICATION = loadScript('timeline-add-notification');
 /** Sent with EVALSHA inside the write pipeline (LuaScript.run cannot join a pipeline). */
 const ADD_NOTIFICATION_SHA = createHash('sha1').update(ADD_NOTIFICATION.source).digest('hex');
 
@@ -66,7 +49,7 @@ export class TimelineStore {
   readonly #maxRecent: number;
 
   constructor(options: TimelineStoreOptions) {
-    this.keys = timelineKeys(options.prefix);
+    this.keys = new RedisKeys(options.prefix).timeline();
     this.#redis = options.redis;
     this.#clock = options.clock;
     this.#retentionMs = options.retentionMs ?? 3 * 86_400_000;
@@ -77,7 +60,54 @@ export class TimelineStore {
   }
 
   /** Records a notification (call it once per message, at ingest). */
-  async recordNotification(input: NotificationInput): Promise<void> {
+  recordNotification(input: NotificationInput): Promise<void> {
+    return this.recordNotifications([input]);
+  }
+
+  /**
+   * Records the notifications of an ingest batch in one pipelined round trip (a lost script is
+   * sent whole once more for the notifications it missed).
+   */
+  async recordNotifications(inputs: readonly NotificationInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    const pipeline = this.#redis.pipeline();
+    const scripts: Array<{ index: number; keys: string[]; args: Array<string | number> }> = [];
+    let commands = 0;
+    let anyFlight = false;
+    for (const input of inputs) {
+      const { keys, args, bucket } = this.#notificationScript(input);
+      scripts.push({ index: commands, keys, args });
+      pipeline.evalsha(ADD_NOTIFICATION_SHA, 2, ...keys, ...args);
+      pipeline.set(this.keys.locator(input.id), bucket, 'PX', this.#retentionMs);
+      commands += 2;
+      if (input.flight) {
+        pipeline.zadd(this.keys.recent, input.at, JSON.stringify(recentFields(input, input.flight)));
+        commands += 1;
+        anyFlight = true;
+      }
+    }
+    if (anyFlight) {
+      pipeline.zremrangebyscore(this.keys.recent, '-inf', `(${this.#clock.now() - this.#recentWindowMs}`);
+      pipeline.zremrangebyrank(this.keys.recent, 0, -(this.#maxRecent + 1));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const scriptIndexes = new Set(scripts.map((s) => s.index));
+    for (const script of scripts) {
+      const err = results[script.index]?.[0];
+      // Redis lost the script (first use, restart, SCRIPT FLUSH): send it whole for this one.
+      if (err && String(err.message).startsWith('NOSCRIPT'))
+        await ADD_NOTIFICATION.run(this.#redis, script.keys, script.args);
+      else if (err) throw err;
+    }
+    const failed = results.find(([err], i) => err && !scriptIndexes.has(i));
+    if (failed) throw failed[0];
+  }
+
+  #notificationScript(input: NotificationInput): {
+    keys: string[];
+    args: Array<string | number>;
+    bucket: string;
+  } {
     const flight = input.flight && messageFlight(input.flight.carrier, input.flight.flightNumber);
     const bucket = flight ? flightBucket(flight, input.flight!.date) : messageBucket(input.id);
     const record: StoredNotification = {
@@ -90,40 +120,11 @@ export class TimelineStore {
       ...(input.replay === undefined ? {} : { replay: input.replay }),
     };
     const k = this.keys;
-    const scriptKeys = [k.notifications(bucket), k.messages(bucket)];
-    const scriptArgs = [
-      input.id,
-      input.at,
-      JSON.stringify(record),
-      this.#maxNotifications,
-      this.#retentionMs,
-    ];
-    const pipeline = this.#redis.pipeline();
-    pipeline.evalsha(ADD_NOTIFICATION_SHA, 2, ...scriptKeys, ...scriptArgs);
-    pipeline.set(k.locator(input.id), bucket, 'PX', this.#retentionMs);
-    if (input.flight) {
-      const recent: RecentFields = [
-        input.id,
-        input.topic,
-        input.eventType,
-        input.flight.carrier,
-        input.flight.flightNumber,
-        input.flight.date,
-        input.departureAirport ?? null,
-        input.arrivalAirport ?? null,
-      ];
-      pipeline.zadd(k.recent, input.at, JSON.stringify(recent));
-      pipeline.zremrangebyscore(k.recent, '-inf', `(${this.#clock.now() - this.#recentWindowMs}`);
-      pipeline.zremrangebyrank(k.recent, 0, -(this.#maxRecent + 1));
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const scriptError = results[0]?.[0];
-    // Redis lost the script (first use, restart, SCRIPT FLUSH): send it whole this once.
-    if (scriptError && String(scriptError.message).startsWith('NOSCRIPT')) {
-      await ADD_NOTIFICATION.run(this.#redis, scriptKeys, scriptArgs);
-    } else if (scriptError) throw scriptError;
-    const failed = results.find(([err]) => err);
-    if (failed && failed !== results[0]) throw failed[0];
+    return {
+      keys: [k.notifications(bucket), k.messages(bucket)],
+      args: [input.id, input.at, JSON.stringify(record), this.#maxNotifications, this.#retentionMs],
+      bucket,
+    };
   }
 
   /** Records one delivery attempt of a message to a webhook. */
@@ -203,3 +204,19 @@ export class TimelineStore {
 
 /** A recent message as stored: [id, topic, eventType, carrier, flightNumber, date, dep, arr]. */
 type RecentFields = [string, string, string, string, string, string, string | null, string | null];
+
+function recentFields(
+  input: NotificationInput,
+  flight: NonNullable<NotificationInput['flight']>,
+): RecentFields {
+  return [
+    input.id,
+    input.topic,
+    input.eventType,
+    flight.carrier,
+    flight.flightNumber,
+    flight.date,
+    input.departureAirport ?? null,
+    input.arrivalAirport ?? null,
+  ];
+}
