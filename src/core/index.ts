@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './json-path.js';
 export * from './backoff.js';
+export * from './log-once.js';

@@ -160,7 +160,10 @@ export class QueueJobWriter implements JobSink {
     const redis = this.#redis;
     const jobs = this.#jobs(target, entries);
     const stored: StoredJob[] = [];
-    const ignore = () => undefined; // each command answers QUEUED or fails with the EXEC
+    // Each command answers QUEUED or fails with the EXEC; the first refusal is kept because EXEC
+    // then only says EXECABORT, while the cause (e.g. `OOM command not allowed`) is this one.
+    let refused: Error | undefined;
+    const ignore = (err: Error) => void (refused ??= err);
     // From MULTI to EXEC, no await: the commands go out in one write, in this order.
     const executed = inOneWrite(redis, () => {
       redis.multi({ pipeline: false }).catch(ignore);
@@ -178,7 +181,9 @@ export class QueueJobWriter implements JobSink {
       if (batchesFor(webhook)) this.#dedup.recordStored(webhook.id, stored).catch(ignore);
       return redis.exec();
     });
-    const results = await executed;
+    const results = await executed.catch((err: Error) => {
+      throw refused && /^EXECABORT/.test(err.message) ? transactionRefused(refused, err) : err;
+    });
     if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
     for (const [err, result] of results.slice(0, stored.length)) {
       if (err) throw err;
@@ -249,4 +254,11 @@ async function settleAll(writes: Array<Promise<unknown>>): Promise<void> {
 
 function inFlightKey(entry: JobEntry): string {
   return `${entry.webhookId}\0${entry.jobId}`;
+}
+
+/** The refusal inside a discarded MULTI, named first (`OOM command not allowed ...`), EXECABORT after. */
+function transactionRefused(cause: Error, execError: Error): Error {
+  const err = new Error(`${cause.message} (${execError.message})`, { cause });
+  err.name = cause.name;
+  return err;
 }
