@@ -156,10 +156,30 @@ export class MqttIngest implements Part {
       connected: this.#session.connected,
       ...(sessionPresent !== undefined ? { sessionPresent } : {}),
       paused: this.#pipeline?.paused ?? false,
+      ...sessionLostStatus(this.#session.sessionLost),
+      ...this.#writeStatus(),
+      ...this.#lockStatus(),
       ...(this.#lastMessageAt !== undefined
         ? { lastMessageAt: new Date(this.#lastMessageAt).toISOString() }
         : {}),
       grantedQos: this.#grants.snapshot(),
+    };
+  }
+
+  #writeStatus(): Partial<IngestStatus> {
+    const since = this.#pipeline?.pausedSince;
+    if (since === undefined) return {};
+    const grace = this.#deps.config.ingest.writeFailureGrace;
+    return { pausedSince: new Date(since).toISOString(), writesFailing: Date.now() - since >= grace };
+  }
+
+  #lockStatus(): Partial<IngestStatus> {
+    const seen = this.#lock?.observation;
+    if (!seen) return {};
+    const { at, ...rest } = seen;
+    const holder = rest.holder === this.#lock?.owner ? 'this replica' : rest.holder;
+    return {
+      lock: { ...rest, ...(holder !== undefined ? { holder } : {}), ageMs: this.#deps.clock.now() - at },
     };
   }
 
@@ -217,4 +237,12 @@ export class MqttIngest implements Part {
     this.#rotation.drop();
     await this.#session.disconnect(graceful);
   }
+}
+
+function sessionLostStatus(lost: { count: number; lastAt?: number }): Partial<IngestStatus> {
+  if (lost.count === 0) return {};
+  return {
+    sessionsLost: lost.count,
+    ...(lost.lastAt !== undefined ? { lastSessionLostAt: new Date(lost.lastAt).toISOString() } : {}),
+  };
 }
