@@ -143,7 +143,8 @@ export class MqttIngest implements Part {
     const drained = (await this.#pipeline?.close(DRAIN_TIMEOUT_MS)) ?? true;
     if (!drained)
       this.#log.warn('stopping with unacked messages; the broker redelivers them to the next session');
-    await this.#disconnect(false);
+    // Everything acked: a normal DISCONNECT (logged graceful: true); otherwise cut the connection.
+    await this.#disconnect(drained);
     await this.#lock?.stop();
     this.#lock = undefined;
     this.#log.info('ingest stopped');
