@@ -163,6 +163,7 @@ export class QueueJobWriter implements JobSink {
     // Each command answers QUEUED or fails with the EXEC; the first refusal is kept because EXEC
     // then only says EXECABORT, while the cause (e.g. `OOM command not allowed`) is this one.
     let refused: Error | undefined;
+    const queued: Array<Promise<unknown>> = [];
     const ignore = (err: Error) => void (refused ??= err);
     // From MULTI to EXEC, no await: the commands go out in one write, in this order.
     const executed = inOneWrite(redis, () => {
@@ -171,7 +172,7 @@ export class QueueJobWriter implements JobSink {
         const jobId = job.opts?.jobId ?? `batch-${randomUUID()}`;
         // addJob sends its command before its first await; test/routing/job-writer.test.ts would
         // see it otherwise (the record, which counts only existing jobs, would miss it).
-        new Job(queue, job.name, job.data, job.opts, jobId).addJob(client).catch(ignore);
+        queued.push(new Job(queue, job.name, job.data, job.opts, jobId).addJob(client).catch(ignore));
         stored.push({
           jobKey: queue.toKey(jobId),
           messageKeys: isBatch(job.data) ? job.data.batch.map((item) => item.jobId) : [jobId],
@@ -181,7 +182,9 @@ export class QueueJobWriter implements JobSink {
       if (batchesFor(webhook)) this.#dedup.recordStored(webhook.id, stored).catch(ignore);
       return redis.exec();
     });
-    const results = await executed.catch((err: Error) => {
+    const results = await executed.catch(async (err: Error) => {
+      // addJob's refusal reaches its catch a few awaits after EXEC's: let it arrive first.
+      await Promise.all(queued);
       throw refused && /^EXECABORT/.test(err.message) ? transactionRefused(refused, err) : err;
     });
     if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
