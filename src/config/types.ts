@@ -10,6 +10,10 @@ export type Role = 'all' | 'ingest' | 'worker';
 export interface RedisConfig {
   url: string;
   prefix: string;
+  /** Replicas that must confirm a write (WAIT) before its PUBACKs; 0 = none. */
+  minReplicas: number;
+  /** ms. */
+  minReplicasTimeout: number;
 }
 
 export interface BrokerConfig {
@@ -207,6 +211,8 @@ export interface DeliveryConfig {
 export interface AdminConfig {
   listen: string;
   token: string;
+  /** Host names the admin server answers to besides IP literals, localhost and the listen host. */
+  allowedHosts: string[];
 }
 
 export interface LogConfig {

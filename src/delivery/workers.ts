@@ -4,6 +4,7 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
+import { maskUrl } from '../config/index.js';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
@@ -106,7 +107,7 @@ export class DeliveryWorkers implements Part {
         // an outage, instead of failing the start (found by the chaos suite, scenario 7).
         this.#log.warn(
           { err, webhook: webhook.id },
-          `cannot read webhook state from Redis (${redactedUrl(config.redis.url)}); workers start and wait for Redis`,
+          `cannot read webhook state from Redis (${maskUrl(config.redis.url, { fallback: 'redis.url' })}); workers start and wait for Redis`,
         );
       }
 
@@ -237,16 +238,5 @@ export class DeliveryWorkers implements Part {
     } catch (err) {
       this.#log.debug({ err }, 'delivery housekeeping failed (Redis?)');
     }
-  }
-}
-
-/** redis://user:pass@host:port/db without the password, for log lines. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis.url';
   }
 }

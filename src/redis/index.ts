@@ -3,3 +3,4 @@ export * from './connection.js';
 export * from './keys.js';
 export * from './lock.js';
 export * from './scripts.js';
+export { waitForReplicas } from './factory.js';
