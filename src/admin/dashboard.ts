@@ -117,6 +117,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (i) {
       rows.push(row('MQTT', i.role + (i.connected ? ', connected' : ', not connected'), i.connected || i.role === 'standby' ? 'ok' : 'bad'));
       if (i.sessionPresent !== undefined) rows.push(row('session kept by broker', i.sessionPresent ? 'yes' : 'no'));
+      if (i.sessionsLost) rows.push(row('sessions lost by broker', i.sessionsLost + (i.lastSessionLostAt ? ' (last ' + i.lastSessionLostAt + ')' : '')));
       if (i.paused) rows.push(row('acks', 'held: Redis unavailable', 'bad'));
       rows.push(row('last message', ago(i.lastMessageAt)));
       var qos = Object.keys(i.grantedQos || {}).map(function (t) { return t + ' → QoS ' + i.grantedQos[t]; }).join(', ');

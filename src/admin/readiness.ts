@@ -5,7 +5,7 @@
  * restarting it would not fix them, and deliveries wait for them on their own.
  */
 import type { Redis } from '../redis/index.js';
-import type { StatusSources } from './status.js';
+import type { IngestStatus, StatusSources } from './status.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -45,17 +45,51 @@ export async function checkRedis(redis: Redis): Promise<CheckResult> {
 export function checkMqtt(sources: StatusSources): CheckResult {
   if (!sources.ingest) return { ok: true, required: false, detail: 'no ingest in this process' };
   const status = sources.ingest.status();
-  const base = { role: status.role, connected: status.connected, paused: status.paused };
+  const base = {
+    role: status.role,
+    connected: status.connected,
+    paused: status.paused,
+    ...(status.pausedSince ? { pausedSince: status.pausedSince } : {}),
+    ...(status.sessionsLost
+      ? { sessionsLost: status.sessionsLost, lastSessionLostAt: status.lastSessionLostAt }
+      : {}),
+    ...(status.lock ? { lock: status.lock } : {}),
+  };
   switch (status.role) {
     case 'leader':
-      return status.connected
-        ? { ok: true, required: true, ...base }
-        : { ok: false, required: true, ...base, error: 'leader without an MQTT session (reconnecting)' };
-    case 'standby':
-      return { ok: true, required: true, ...base, detail: 'standby: another replica holds the leader lock' };
+      if (!status.connected)
+        return { ok: false, required: true, ...base, error: 'leader without an MQTT session (reconnecting)' };
+      if (status.writesFailing)
+        return {
+          ok: false,
+          required: true,
+          ...base,
+          error: `Redis refuses ingest writes since ${status.pausedSince}: acks and reads held`,
+        };
+      return { ok: true, required: true, ...base };
+    case 'standby': {
+      const problem = standbyProblem(status.lock);
+      return problem
+        ? { ok: false, required: true, ...base, error: problem }
+        : { ok: true, required: true, ...base, detail: 'standby: another replica holds the leader lock' };
+    }
     default:
       return { ok: false, required: true, ...base, error: 'ingest is not running' };
   }
+}
+
+/**
+ * A standby is useful only behind a live leader: the lock key was last read with a holder and a
+ * lifetime not yet used up. When every lock attempt fails (MOVED, CROSSSLOT, READONLY, a Sentinel
+ * port as redis.url) nobody ingests, and saying "ready" would hide it (issue 18 item 6).
+ */
+function standbyProblem(lock: IngestStatus['lock']): string | undefined {
+  if (!lock) return 'standby without a leader lock reading yet';
+  if (lock.error) return `standby: the leader lock cannot be read or taken (${lock.error})`;
+  if (!lock.holder || lock.ttlMs === undefined) return 'standby: no replica holds the leader lock';
+  if (lock.ageMs > lock.ttlMs)
+    return `standby: the leader's lock was last seen ${lock.ageMs} ms ago and has expired since`;
+  return undefined;
 }
 
 export function checkTokens(sources: StatusSources): CheckResult | undefined {

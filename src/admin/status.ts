@@ -8,6 +8,15 @@ export interface IngestStatus {
   role: 'leader' | 'standby' | 'stopped';
   connected: boolean;
   sessionPresent?: boolean;
+  /** Reconnects where the broker had not kept the session (flup_mqtt_session_lost_total). */
+  sessionsLost?: number;
+  lastSessionLostAt?: string;
+  /** Since when Redis has refused ingest writes (ISO time), while paused. */
+  pausedSince?: string;
+  /** Paused longer than ingest.writeFailureGrace: not ready. */
+  writesFailing?: boolean;
+  /** The leader lock as this replica last saw it (standby: who leads; the last lock error). */
+  lock?: { holder?: string; ttlMs?: number; ageMs: number; error?: string };
   /** true while acks are held because Redis is unavailable. */
   paused: boolean;
   lastMessageAt?: string;

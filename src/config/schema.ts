@@ -563,6 +563,10 @@ export const schema: SchemaTree = {
     },
     dedupWindow: duration('A redelivered message is recognised for this long.', '24h'),
     leaderLockTtl: duration('Leader lock lifetime; a standby takes over within it.', '15s'),
+    writeFailureGrace: duration(
+      'How long ingest may be paused by Redis refusing writes (e.g. maxmemory) before /readyz says not ready.',
+      '30s',
+    ),
     reconnectMaxDelay: duration('Cap of the reconnect backoff.', '30s'),
     sessionExpiryInterval: duration(
       'MQTT 5: how long the broker keeps our session while disconnected.',

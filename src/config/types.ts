@@ -70,6 +70,8 @@ export interface IngestConfig {
   dedupKey: string;
   dedupWindow: number;
   leaderLockTtl: number;
+  /** Ingest paused by failing Redis writes longer than this: /readyz not ready. */
+  writeFailureGrace: number;
   reconnectMaxDelay: number;
   /** MQTT 5 only: how long the broker keeps the session while we are away. */
   sessionExpiryInterval: number;

@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './json-path.js';
 export * from './backoff.js';
 export * from './event-type.js';
+export * from './log-once.js';

@@ -24,6 +24,8 @@ export class Metrics {
   readonly mqttReconnects: Counter;
   readonly mqttGrantedQos: Gauge<'topic'>;
   readonly mqttQosDowngrades: Counter<'topic'>;
+  readonly mqttSessionLost: Counter;
+  readonly redisErrors: Counter<'cause'>;
   readonly leader: Gauge;
   readonly credentialExpirySeconds: Gauge;
   readonly credentialRenewals: Counter<'reason' | 'outcome'>;
@@ -96,6 +98,15 @@ export class Metrics {
       'mqtt_qos_downgrades_total',
       'Subscriptions granted a lower QoS than requested',
       ['topic'],
+    );
+    this.mqttSessionLost = counter(
+      'mqtt_session_lost_total',
+      'Reconnects where the broker had not kept the session (messages may have been lost upstream)',
+    );
+    this.redisErrors = counter(
+      'redis_errors_total',
+      'Redis commands refused or failed, by cause (oom, crossslot, moved, readonly, ...)',
+      ['cause'],
     );
     this.leader = gauge('leader', '1 on the replica that holds the ingest leader lock');
     this.credentialExpirySeconds = gauge('credential_expiry_seconds', 'Seconds until the broker JWT expires');

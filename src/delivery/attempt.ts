@@ -145,7 +145,7 @@ export class DeliveryAttempt {
     } catch (err) {
       if (err instanceof NetworkError) {
         this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
-        await this.#recordBreaker(gate, false);
+        await this.#recordBreaker(gate, false, err.message);
         return { kind: 'retry', failure: { reason: 'network', detail: err.message } };
       }
       if (gate.probe) await this.#options.state.releaseProbe();
@@ -189,7 +189,7 @@ export class DeliveryAttempt {
       case 'retry': {
         this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'retry' });
         // A credential problem is not an endpoint outage: it does not count for the breaker.
-        if (response.status !== 401) await this.#recordBreaker(gate, false);
+        if (response.status !== 401) await this.#recordBreaker(gate, false, `HTTP ${response.status}`);
         return {
           kind: 'retry',
           failure: {
@@ -214,20 +214,25 @@ export class DeliveryAttempt {
   }
 
   /** Undefined when there is nothing to write: a success while closed with no failures (the common path). */
-  #recordBreaker(gate: Extract<Gate, { kind: 'go' }>, ok: boolean): Promise<void> | undefined {
+  /** lastError: why this attempt failed (named when the breaker opens). */
+  #recordBreaker(
+    gate: Extract<Gate, { kind: 'go' }>,
+    ok: boolean,
+    lastError?: string,
+  ): Promise<void> | undefined {
     if (ok && !gate.probe && gate.failures === 0) return undefined;
     return this.#options.state
       .record(ok, this.#options.clock.now(), this.#options.webhook.breaker)
-      .then((t) => this.#onTransition(t));
+      .then((t) => this.#onTransition(t, lastError));
   }
 
-  #onTransition(t: Transition): void {
+  #onTransition(t: Transition, lastError?: string): void {
     if (t.from === t.to) return;
     if (t.to === 'open') {
       this.#options.metrics.breakerOpen.set(this.#labels, 1);
       this.#log.warn(
-        { cooldownMs: t.cooldownMs },
-        `circuit opened: no requests to ${this.#options.webhook.url} for ${t.cooldownMs} ms`,
+        { cooldownMs: t.cooldownMs, lastError },
+        `circuit opened: no requests to ${this.#options.webhook.url} for ${t.cooldownMs} ms (last error: ${lastError ?? 'unknown'})`,
       );
     } else if (t.to === 'closed') {
       this.#options.metrics.breakerOpen.set(this.#labels, 0);

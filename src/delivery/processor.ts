@@ -4,7 +4,7 @@
  * defers, signs and POSTs (DeliveryAttempt), and turns the outcome into done / retry / dead letter
  * for BullMQ, or into a handoff for a message of a batch job.
  */
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { WebhookConfig } from '../config/index.js';
 import type { Clock, Logger, Metrics, SecretRegistry } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
@@ -109,7 +109,7 @@ export class WebhookProcessor {
         await gate?.done(data);
         return { status: outcome.status };
       case 'wait':
-        return this.#wait(outcome.ms);
+        return this.#wait(job, token, outcome.ms);
       case 'defer':
         return this.#defer(job, token, outcome.error, now);
       case 'retry':
@@ -160,10 +160,16 @@ export class WebhookProcessor {
     }
   }
 
-  /** Pause the queue and hand the job back without spending an attempt. */
-  async #wait(ms: number): Promise<never> {
+  /**
+   * Hand the job back (delayed, no attempt spent) before anything waits, then pause the queue.
+   * The job is no longer active, so it cannot outlive its lock while the breaker is open: handing
+   * it back later with moveJobFromActiveToWait failed with "Missing lock for job" in a 60 s outage
+   * (issue 18 item 11).
+   */
+  async #wait(job: Job<StoredJobData>, token: string | undefined, ms: number): Promise<never> {
+    await job.moveToDelayed(this.#options.clock.now() + ms, token);
     await this.#options.rateLimit(ms);
-    throw Worker.RateLimitError();
+    throw new DelayedError();
   }
 
   async #defer(

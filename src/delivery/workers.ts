@@ -29,6 +29,7 @@ import { refreshJobGauges } from './gauges.js';
 import { FlightOrderGate } from './flight-order.js';
 import { FlightKeys, FlightOrdering } from '../flights/index.js';
 import type { AttemptHook } from './attempt-report.js';
+import { WorkerErrorBackoff } from './worker-errors.js';
 
 /** Jobs a worker holds while batch jobs run: the running batch and the next one. */
 const BATCH_PREFETCH = 2;
@@ -58,6 +59,7 @@ interface ActiveWebhook {
   worker: Worker<QueuedData>;
   queue: Queue<QueuedData>;
   connection: Redis;
+  errors: WorkerErrorBackoff;
 }
 
 export class DeliveryWorkers implements Part {
@@ -209,10 +211,14 @@ export class DeliveryWorkers implements Part {
           },
         },
       );
-      worker.on('error', (err) =>
-        this.#log.error({ err, webhook: webhook.id }, 'delivery worker error (Redis?)'),
-      );
-      this.#running.push({ webhook, worker, queue, connection });
+      const errors = new WorkerErrorBackoff({
+        webhookId: webhook.id,
+        logger: this.#log,
+        metrics,
+        clock: this.#deps.clock,
+      });
+      errors.watch(worker);
+      this.#running.push({ webhook, worker, queue, connection, errors });
     }
     this.#timer = setInterval(() => void this.#housekeeping(), HOUSEKEEPING_MS);
     this.#timer.unref();
@@ -224,7 +230,8 @@ export class DeliveryWorkers implements Part {
     if (this.#timer) clearInterval(this.#timer);
     const timeout = this.#deps.config.delivery.shutdownTimeout;
     await Promise.all(
-      this.#running.map(async ({ webhook, worker, queue, connection }) => {
+      this.#running.map(async ({ webhook, worker, queue, connection, errors }) => {
+        errors.stop();
         // In-flight deliveries may finish for shutdownTimeout; then they are cut and BullMQ's
         // stalled-job check hands them to another worker (at-least-once).
         let timer: NodeJS.Timeout | undefined;

@@ -14,7 +14,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffCeiling, type Logger } from '../core/index.js';
+import { backoffCeiling, errorCause, type Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from '../routing/index.js';
 import { ReplicationTimeoutError, type JobEntry, type JobSink } from '../queue/index.js';
@@ -60,6 +60,7 @@ export class AckPipeline {
   #writing = 0;
   #inFlight = 0;
   #paused = false;
+  #pausedSince?: number;
   #closed = false;
   readonly #abort = new AbortController();
   #ackTail: Promise<void> = Promise.resolve();
@@ -85,6 +86,11 @@ export class AckPipeline {
   /** true while Redis writes fail and acks are held. */
   get paused(): boolean {
     return this.#paused;
+  }
+
+  /** Date.now() when the current pause began; undefined while writes succeed. */
+  get pausedSince(): number | undefined {
+    return this.#pausedSince;
   }
 
   get inFlight(): number {
@@ -194,6 +200,7 @@ export class AckPipeline {
           }
         }
         this.#metrics.ingestRedisErrors.inc();
+        this.#metrics.redisErrors.inc({ cause: errorCause(err) });
         if (!this.#paused) {
           this.#setPaused(true);
           this.#log.error(
@@ -245,6 +252,7 @@ export class AckPipeline {
 
   #setPaused(paused: boolean): void {
     this.#paused = paused;
+    this.#pausedSince = paused ? (this.#pausedSince ?? Date.now()) : undefined;
     this.#metrics.ingestPaused.set(paused ? 1 : 0);
     if (!paused) this.#wake();
   }

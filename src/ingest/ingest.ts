@@ -150,7 +150,8 @@ export class MqttIngest implements Part {
     const drained = (await this.#pipeline?.close(DRAIN_TIMEOUT_MS)) ?? true;
     if (!drained)
       this.#log.warn('stopping with unacked messages; the broker redelivers them to the next session');
-    await this.#disconnect(false);
+    // Everything acked: a normal DISCONNECT (logged graceful: true); otherwise cut the connection.
+    await this.#disconnect(drained);
     await this.#lock?.stop();
     this.#lock = undefined;
     this.#log.info('ingest stopped');
@@ -163,10 +164,30 @@ export class MqttIngest implements Part {
       connected: this.#session.connected,
       ...(sessionPresent !== undefined ? { sessionPresent } : {}),
       paused: this.#pipeline?.paused ?? false,
+      ...sessionLostStatus(this.#session.sessionLost),
+      ...this.#writeStatus(),
+      ...this.#lockStatus(),
       ...(this.#lastMessageAt !== undefined
         ? { lastMessageAt: new Date(this.#lastMessageAt).toISOString() }
         : {}),
       grantedQos: this.#grants.snapshot(),
+    };
+  }
+
+  #writeStatus(): Partial<IngestStatus> {
+    const since = this.#pipeline?.pausedSince;
+    if (since === undefined) return {};
+    const grace = this.#deps.config.ingest.writeFailureGrace;
+    return { pausedSince: new Date(since).toISOString(), writesFailing: Date.now() - since >= grace };
+  }
+
+  #lockStatus(): Partial<IngestStatus> {
+    const seen = this.#lock?.observation;
+    if (!seen) return {};
+    const { at, ...rest } = seen;
+    const holder = rest.holder === this.#lock?.owner ? 'this replica' : rest.holder;
+    return {
+      lock: { ...rest, ...(holder !== undefined ? { holder } : {}), ageMs: this.#deps.clock.now() - at },
     };
   }
 
@@ -233,4 +254,12 @@ export class MqttIngest implements Part {
     this.#rotation.drop();
     await this.#session.disconnect(graceful);
   }
+}
+
+function sessionLostStatus(lost: { count: number; lastAt?: number }): Partial<IngestStatus> {
+  if (lost.count === 0) return {};
+  return {
+    sessionsLost: lost.count,
+    ...(lost.lastAt !== undefined ? { lastSessionLostAt: new Date(lost.lastAt).toISOString() } : {}),
+  };
 }

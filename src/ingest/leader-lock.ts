@@ -10,7 +10,7 @@
  * - Release on a clean stop (compare-and-del), so a restarted or standby replica takes over at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../core/index.js';
+import { errorCause, LogOnce, type Clock } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
@@ -30,6 +30,18 @@ export interface LeaderLockOptions {
   onLost(reason: string): void;
 }
 
+/** What this replica last learnt of the lock (for /readyz: a standby is ready only behind a live leader). */
+export interface LockObservation {
+  /** When the last attempt ended (clock ms). */
+  at: number;
+  /** Owner of the key when last read; undefined when nobody held it or the read failed. */
+  holder?: string;
+  /** Remaining lifetime of the holder's key when last read. */
+  ttlMs?: number;
+  /** The last attempt failed with this (MOVED, CROSSSLOT, READONLY, NOSCRIPT, connection ...). */
+  error?: string;
+}
+
 export function leaderLockKey(prefix: string): string {
   return new RedisKeys(prefix).ingestLeader();
 }
@@ -43,11 +55,19 @@ export class LeaderLock {
   #timer?: NodeJS.Timeout;
   #running = false;
   #renewFailures = 0;
+  #observation?: LockObservation;
+  readonly #failures: LogOnce;
 
   constructor(options: LeaderLockOptions) {
     this.#options = options;
     this.owner = options.owner ?? `${process.pid}-${randomUUID()}`;
     this.#log = options.logger;
+    this.#failures = new LogOnce({ logger: options.logger, clock: options.clock });
+  }
+
+  /** Undefined before the first attempt. */
+  get observation(): LockObservation | undefined {
+    return this.#observation;
   }
 
   get held(): boolean {
@@ -93,6 +113,7 @@ export class LeaderLock {
     try {
       const ok = await redis.set(key, this.owner, 'PX', ttl, 'NX');
       if (ok === 'OK' && this.#running) {
+        this.#observe({ holder: this.owner, ttlMs: ttl });
         this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         this.#setHeld(true);
@@ -104,10 +125,14 @@ export class LeaderLock {
         await redis.eval(RELEASE.source, 1, key, this.owner);
         return;
       }
-      const remaining = await redis.pttl(key);
+      const [holder, remaining] = await Promise.all([redis.get(key), redis.pttl(key)]);
+      this.#observe(holder !== null && remaining > 0 ? { holder, ttlMs: remaining } : {});
       this.#schedule(remaining > 0 ? Math.min(remaining + 20, ttl / 3) : 50);
     } catch (err) {
-      this.#log.debug({ err }, 'leader lock: Redis unavailable, trying again');
+      this.#failed(
+        err,
+        'leader lock: cannot acquire or read the lock; trying again (no ingest here meanwhile)',
+      );
       this.#schedule(ttl / 3);
     }
   }
@@ -123,6 +148,7 @@ export class LeaderLock {
         ),
       ]);
       if (renewed === 1) {
+        this.#observe({ holder: this.owner, ttlMs: ttl });
         this.#renewedAt = this.#options.clock.now();
         this.#renewFailures = 0;
         return;
@@ -130,16 +156,31 @@ export class LeaderLock {
       this.#lose('another replica holds the leader lock');
     } catch (err) {
       this.#renewFailures += 1;
+      this.#failed(err, 'leader lock renewal failed; retrying');
       if (this.#options.clock.now() - this.#renewedAt >= ttl * 0.8) {
         this.#lose(
           `could not renew the leader lock for ${Math.round((this.#options.clock.now() - this.#renewedAt) / 1000)} s (${(err as Error).message})`,
         );
-      } else {
-        this.#log.debug({ err }, 'leader lock renewal failed; retrying');
       }
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #observe(found: Omit<LockObservation, 'at'>): void {
+    if (this.#observation?.error) {
+      this.#log.info('leader lock: Redis answers again');
+      this.#failures.clear();
+    }
+    this.#observation = { at: this.#options.clock.now(), ...found };
+  }
+
+  /** Warn once per distinct cause, then at most once a minute with a count (issue 18 items 6, 7). */
+  #failed(err: unknown, message: string): void {
+    const cause = errorCause(err);
+    this.#options.metrics.redisErrors.inc({ cause });
+    this.#observation = { at: this.#options.clock.now(), error: (err as Error).message ?? String(err) };
+    this.#failures.report(cause, { err }, message);
   }
 
   #lose(reason: string): void {

@@ -52,6 +52,10 @@ export class MqttSession {
   #reconnectTimer?: NodeJS.Timeout;
   #sessionPresent?: boolean;
   #subscribedOnce = false;
+  /** Client id of the last session the broker accepted: a reconnect with it expects that session. */
+  #sessionClientId?: string;
+  #sessionsLost = 0;
+  #sessionLostAt?: number;
   #refused = false;
   #renewedAfterRefusal = false;
   #lastError?: string;
@@ -78,6 +82,14 @@ export class MqttSession {
 
   get sessionPresent(): boolean | undefined {
     return this.#sessionPresent;
+  }
+
+  /** Reconnects where the broker had not kept the session this process had with it. */
+  get sessionLost(): { count: number; lastAt?: number } {
+    return {
+      count: this.#sessionsLost,
+      ...(this.#sessionLostAt !== undefined ? { lastAt: this.#sessionLostAt } : {}),
+    };
   }
 
   /** Become the leader's session: connect now (backoff reset) and reconnect until halt(). */
@@ -112,6 +124,7 @@ export class MqttSession {
     this.#login = login;
     this.#target = target;
     this.#sessionPresent = false;
+    this.#sessionClientId = login.clientId;
     this.#connectedAt = this.#deps.clock.now();
     this.#subscribedOnce = true;
     granted.forEach((code, i) => this.#options.grants.onGranted(this.#options.topics[i]!, code));
@@ -204,6 +217,9 @@ export class MqttSession {
     this.#renewedAfterRefusal = false;
     this.#lastError = undefined;
     this.#sessionPresent = connack.sessionPresent;
+    if (!connack.sessionPresent && this.#sessionClientId === credentials.clientId)
+      this.#onSessionLost(credentials);
+    this.#sessionClientId = credentials.clientId;
     this.#log.info(
       { broker: this.#target, clientId: credentials.clientId, sessionPresent: connack.sessionPresent },
       `connected to the MQTT broker (${connack.sessionPresent ? 'session kept' : 'new session'})`,
@@ -211,6 +227,20 @@ export class MqttSession {
     // Subscribe when the broker did not keep the session, and once per process so a changed topic
     // list takes effect and SUBACK tells the granted QoS.
     if (!connack.sessionPresent || !this.#subscribedOnce) this.#subscribe(client);
+  }
+
+  /**
+   * The broker answered a reconnect with the same client id without the session it had: messages
+   * queued for us while we were away are gone (a broker that lost its state, or an expiry).
+   */
+  #onSessionLost(credentials: BrokerCredentials): void {
+    this.#sessionsLost += 1;
+    this.#sessionLostAt = this.#deps.clock.now();
+    this.#deps.metrics.mqttSessionLost.inc();
+    this.#log.warn(
+      { broker: this.#target, clientId: credentials.clientId, sessionsLost: this.#sessionsLost },
+      'the MQTT broker did not keep our session (sessionPresent false on reconnect): messages published while disconnected may be lost upstream',
+    );
   }
 
   #subscribe(client: MqttClient): void {

@@ -165,7 +165,11 @@ export class QueueJobWriter implements JobSink {
   #sendWrite({ target, jobs }: WebhookWrite, client: QueueClient): Promise<number[]> {
     const { queue, webhook } = target;
     const redis = this.#redis;
-    const ignore = () => undefined; // each command answers QUEUED or fails with the EXEC
+    // Each command answers QUEUED or fails with the EXEC; the first refusal is kept because EXEC
+    // then only says EXECABORT, while the cause (e.g. `OOM command not allowed`) is this one.
+    let refused: Error | undefined;
+    const queued: Array<Promise<unknown>> = [];
+    const ignore = (err: Error) => void (refused ??= err);
     const stored = jobs.map((job) => ({
       jobKey: queue.toKey(job.jobId),
       messageKeys: job.entries.map((e) => e.jobId),
@@ -175,7 +179,7 @@ export class QueueJobWriter implements JobSink {
     for (const job of jobs)
       // addJob sends its command before its first await (test/routing/job-writer.test.ts checks
       // the record, which counts only existing jobs, sees every job).
-      new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore);
+      queued.push(new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore));
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
     const extra =
       this.#extraCommands?.(
@@ -183,7 +187,13 @@ export class QueueJobWriter implements JobSink {
         jobs.flatMap((job) => job.entries),
         redis,
       ) ?? 0;
-    return redis.exec().then((results) => {
+    const executed = redis.exec().catch(async (err: Error) => {
+      // addJob's refusal reaches its catch a few awaits after EXEC's: let it arrive first.
+      await Promise.all(queued);
+      if (String(refused?.message).startsWith('NOSCRIPT')) this.#dedup.forget();
+      throw refused && /^EXECABORT/.test(err.message) ? transactionRefused(refused, err) : err;
+    });
+    return executed.then((results) => {
       if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
       // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
       for (const [err, result] of results.slice(0, jobs.length + 2)) {
@@ -213,4 +223,11 @@ async function settleAll(writes: Array<Promise<unknown>>): Promise<unknown[]> {
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+}
+
+/** The refusal inside a discarded MULTI, named first (`OOM command not allowed ...`), EXECABORT after. */
+function transactionRefused(cause: Error, execError: Error): Error {
+  const err = new Error(`${cause.message} (${execError.message})`, { cause });
+  err.name = cause.name;
+  return err;
 }

@@ -237,3 +237,27 @@ test('rejects while Redis is down, succeeds once it is back', async () => {
     await server.dispose();
   }
 });
+
+test('a write Redis refuses for memory (OOM inside MULTI) fails with the OOM error, not only EXECABORT', async () => {
+  const server = await startRedis();
+  const prefix = uniquePrefix('writer-oom');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { url: server.url, prefix },
+    webhooks: [hook('a', { batchSize: 1 })],
+  });
+  const redis = connectRedis(server.url, { name: 'writer-oom' });
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  try {
+    for (let i = 0; i < 300; i++) await redis.set(`fill:${i}`, 'f'.repeat(10_000));
+    await redis.config('SET', 'maxmemory', '1mb');
+    await assert.rejects(
+      writer.addBulk([entry('a', 'k1'), entry('a', 'k2')]),
+      /^\w*Error: OOM command not allowed/,
+    );
+  } finally {
+    await writer.close();
+    redis.disconnect();
+    await server.dispose();
+  }
+});
