@@ -21,6 +21,7 @@ import {
   isPlainObject,
   parseDuration,
 } from './formats.js';
+import { parseRedisUrl } from '../redis/index.js';
 import type { FieldSpec, ObjectSpec, VariantListSpec } from './spec.js';
 
 /** A convict leaf as this project writes it; `check` doubles as convict's format. */
@@ -53,6 +54,42 @@ const protocolVersion = (value: unknown): 4 | 5 => {
   throw new ConfigValueError('must be 4 (MQTT 3.1.1) or 5 (MQTT 5)');
 };
 const port = checkInt(1, 65535);
+/** Used when none of redis.url, redis.sentinel.nodes, redis.cluster.nodes is set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const HOST_PORT = /^\[?[^\]\s,]+?\]?:(\d{1,5})$/;
+function checkHostPortList(value: unknown): string[] {
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
+  const nodes = checkStringList(list);
+  for (const node of nodes) {
+    const m = HOST_PORT.exec(node);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535)
+      throw new ConfigValueError(`must be a list of host:port, got ${JSON.stringify(node)}`);
+  }
+  return nodes;
+}
+function checkRedisUrl(value: unknown): string {
+  if (value === '') return '';
+  const url = checkString(value);
+  if (/^rediss?\+(sentinel|cluster):\/\//.test(url)) {
+    try {
+      parseRedisUrl(url, 'redis.url');
+    } catch (err) {
+      throw new ConfigValueError((err as Error).message.replace(/^redis\.url: /, ''));
+    }
+    return url;
+  }
+  return checkUrlWithProtocols(
+    url,
+    ['redis:', 'rediss:'],
+    'a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
+  );
+}
 const idCheck = (value: unknown): string => {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(value)) {
     throw new ConfigValueError('must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
@@ -363,14 +400,79 @@ export const schema: SchemaTree = {
   },
   redis: {
     url: {
-      doc: 'Redis URL (redis:// or rediss://).',
-      default: 'redis://127.0.0.1:6379',
-      check: (v) => checkUrlWithProtocols(v, ['redis:', 'rediss:'], 'a redis:// or rediss:// URL'),
+      doc: `Redis URL: redis:// or rediss:// (one server, or a managed primary endpoint), redis+sentinel://[:password@]host:port,.../<name> or redis+cluster://host:port,.... Default ${DEFAULT_REDIS_URL} when neither redis.sentinel nor redis.cluster is set; give exactly one of the three.`,
+      default: '',
+      check: checkRedisUrl,
       env: 'FLUP_REDIS_URL',
       sensitive: true,
     },
+    sentinel: {
+      name: {
+        doc: 'Sentinel: the primary name the sentinels monitor (with redis.sentinel.nodes).',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_NAME',
+      },
+      nodes: {
+        doc: 'Sentinel: the sentinels, host:port (a list, or comma-separated in the env var). Setting it selects Sentinel.',
+        default: [],
+        check: checkHostPortList,
+        env: 'FLUP_REDIS_SENTINEL_NODES',
+      },
+      password: {
+        doc: 'Sentinel: password (AUTH) of the Redis primary and replicas.',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_PASSWORD',
+        sensitive: true,
+      },
+      sentinelPassword: {
+        doc: 'Sentinel: password of the sentinels themselves (requirepass in sentinel.conf).',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_SENTINEL_PASSWORD',
+        sensitive: true,
+      },
+      tls: {
+        doc: 'Sentinel: TLS to the sentinels and to Redis.',
+        default: false,
+        check: checkBoolean,
+        env: 'FLUP_REDIS_SENTINEL_TLS',
+      },
+    },
+    cluster: {
+      nodes: {
+        doc: 'Redis Cluster: seed nodes, host:port (a list, or comma-separated in the env var); the rest is discovered. Setting it selects Cluster.',
+        default: [],
+        check: checkHostPortList,
+        env: 'FLUP_REDIS_CLUSTER_NODES',
+      },
+      password: {
+        doc: 'Redis Cluster: password (AUTH) of the nodes.',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_CLUSTER_PASSWORD',
+        sensitive: true,
+      },
+      tls: {
+        doc: 'Redis Cluster: TLS to the nodes.',
+        default: false,
+        check: checkBoolean,
+        env: 'FLUP_REDIS_CLUSTER_TLS',
+      },
+    },
+    minReplicas: {
+      doc: 'Replicas that must have a batch (WAIT) before ingest PUBACKs it; 0 = do not wait. On a timeout the batch is not acknowledged (the broker redelivers).',
+      default: 0,
+      check: checkInt(0, 16),
+      env: 'FLUP_REDIS_MIN_REPLICAS',
+    },
+    minReplicasTimeout: {
+      ...duration('How long ingest waits for redis.minReplicas replicas per write batch.', '1s'),
+      env: 'FLUP_REDIS_MIN_REPLICAS_TIMEOUT',
+    },
     prefix: {
-      doc: 'Key prefix of every queue and record; use {braces} for Redis Cluster hash tags.',
+      doc: 'Key prefix of every queue and record. No {braces}: on Redis Cluster each webhook gets its own hash tag (see README, Redis Cluster).',
       default: 'flup',
       check: checkNonEmptyString,
       env: 'FLUP_REDIS_PREFIX',

@@ -7,9 +7,32 @@
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'all' | 'ingest' | 'worker';
 
+export interface RedisSentinelConfig {
+  name: string;
+  /** host:port of each sentinel; empty = not Sentinel. */
+  nodes: string[];
+  password: string;
+  sentinelPassword: string;
+  tls: boolean;
+}
+
+export interface RedisClusterConfig {
+  /** host:port seed nodes; empty = not Cluster. */
+  nodes: string[];
+  password: string;
+  tls: boolean;
+}
+
 export interface RedisConfig {
+  /** "" only when redis.sentinel or redis.cluster is set (loadConfig fills the default). */
   url: string;
+  sentinel: RedisSentinelConfig;
+  cluster: RedisClusterConfig;
   prefix: string;
+  /** Replicas that must confirm a write batch (WAIT) before its PUBACKs; 0 = none. */
+  minReplicas: number;
+  /** WAIT timeout per write batch, ms. */
+  minReplicasTimeout: number;
 }
 
 export interface BrokerConfig {

@@ -161,7 +161,7 @@ test('env vars override the file, and <ENV>_FILE supplies secrets', () => {
 
 test('a bad env value is named by its key', () => {
   assert.deepEqual(issues(base, { FLUP_REDIS_URL: 'http://nope' }), [
-    'redis.url: must be a redis:// or rediss:// URL',
+    'redis.url: must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
   ]);
 });
 
