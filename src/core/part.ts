@@ -3,7 +3,7 @@
  * returns Parts. It lives on the ground floor so parts never import the App that wires them.
  */
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis/index.js';
+import type { RedisClient } from '../redis/index.js';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -23,7 +23,7 @@ export interface AppDeps {
   clock: Clock;
   secrets: SecretRegistry;
   /** A non-blocking connection shared for commands (ingest writes, caches, locks). */
-  redis: Redis;
+  redis: RedisClient;
   /** A new connection for a blocking user (BullMQ workers). */
-  connectRedis(name: string, blocking?: boolean): Redis;
+  connectRedis(name: string, blocking?: boolean): RedisClient;
 }

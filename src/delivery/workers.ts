@@ -7,7 +7,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
-import type { Redis } from '../redis/index.js';
+import { describeRedisTarget, keyLayoutOf, redisTarget, type RedisClient } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
 import {
   isBatch,
@@ -51,7 +51,7 @@ interface ActiveWebhook {
   webhook: WebhookConfig;
   worker: Worker<QueuedData>;
   queue: Queue<QueuedData>;
-  connection: Redis;
+  connection: RedisClient;
 }
 
 export class DeliveryWorkers implements Part {
@@ -104,7 +104,7 @@ export class DeliveryWorkers implements Part {
         // an outage, instead of failing the start (found by the chaos suite, scenario 7).
         this.#log.warn(
           { err, webhook: webhook.id },
-          `cannot read webhook state from Redis (${redactedUrl(config.redis.url)}); workers start and wait for Redis`,
+          `cannot read webhook state from Redis (${describeRedisTarget(redisTarget(config.redis))}); workers start and wait for Redis`,
         );
       }
 
@@ -155,7 +155,7 @@ export class DeliveryWorkers implements Part {
       };
       const connection = this.#deps.connectRedis(`delivery:${webhook.id}`, true);
       const worker = new Worker<QueuedData>(
-        queueName(webhook.id),
+        queueName(webhook.id, keyLayoutOf(connection)),
         (job: Job<QueuedData>, token?: string) =>
           isBatch(job.data)
             ? runBatch(job as Job<BatchJobData>)
@@ -230,16 +230,5 @@ export class DeliveryWorkers implements Part {
     } catch (err) {
       this.#log.debug({ err }, 'delivery housekeeping failed (Redis?)');
     }
-  }
-}
-
-/** redis://user:pass@host:port/db without the password, for log lines. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis.url';
   }
 }

@@ -6,10 +6,10 @@
  * that Redis then holds: a crash cannot separate them (no duplicates) and a failed add records
  * nothing (no message skipped).
  */
-import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type RedisClient, RedisKeys } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   windowMs: number;
   maxCount: number;
@@ -73,7 +73,7 @@ export class DedupMemory {
   }
 
   #key(webhookId: string): string {
-    return new RedisKeys(this.#options.prefix).dedup(webhookId);
+    return RedisKeys.for(this.#options.redis, this.#options.prefix).dedup(webhookId);
   }
 }
 

@@ -21,7 +21,7 @@ import {
 } from './job.js';
 import { batchJobOptions, batchesFor } from './options.js';
 import type { Logger } from '../core/index.js';
-import { inOneWrite, type Redis } from '../redis/index.js';
+import { inOneWrite, type RedisClient } from '../redis/index.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory, type StoredJob } from './dedup.js';
 
@@ -30,7 +30,7 @@ export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 export interface QueueJobWriterOptions {
   config: Config;
   /** A non-blocking connection, shared by every queue (AppDeps.redis). */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Retention, attempts and backoff per webhook; delivery's jobOptionsFor in production. */
   jobOptions?: JobOptionsFn;
@@ -60,7 +60,7 @@ export class QueueJobWriter implements JobSink {
   readonly #dedup: DedupMemory;
   readonly #log: Logger;
   /** The shared connection; the queues use it too (so MULTI and their adds share one socket). */
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #batchOptions: JobsOptions;
   /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();

@@ -51,7 +51,7 @@ test('redis.sentinel from the file selects Sentinel; passwords masked', () => {
   });
   assert.equal(config.redis.minReplicas, 1);
   assert.equal(config.redis.minReplicasTimeout, 500);
-  const masked = maskConfig(config) as { redis: { sentinel: Record<string, unknown> } };
+  const masked = maskConfig(config) as unknown as { redis: { sentinel: Record<string, unknown> } };
   assert.equal(masked.redis.sentinel.password, MASK);
   assert.equal(masked.redis.sentinel.sentinelPassword, MASK);
 });

@@ -4,7 +4,7 @@
  * flup-bridge dlq purge [--webhook W] [--since T]
  */
 import { parseDuration } from '../../config/index.js';
-import { connectRedis } from '../../redis/index.js';
+import { createRedisClient, describeRedisTarget, redisTarget } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
 import {
@@ -74,7 +74,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const since = parseSince(values.since);
   const config = loadCommandConfig(ctx, configFile(ctx, values.config));
-  const redis = connectRedis(config.redis.url, { name: 'cli-dlq' });
+  const target = redisTarget(config.redis);
+  const redis = createRedisClient(target, { name: 'cli-dlq' });
   redis.on('error', () => undefined);
   const deadLetters = new DeadLetters({ config, redis });
   const query = { webhookId: values.webhook, since };
@@ -92,7 +93,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`${(err as Error).message} (Redis ${new URL(config.redis.url).host})`);
+    throw new CliError(`${(err as Error).message} (Redis ${describeRedisTarget(target)})`);
   } finally {
     await deadLetters.close();
     redis.disconnect();
