@@ -26,6 +26,7 @@ import {
   receiverSlow,
 } from './scenarios/receivers.js';
 import { redisSigkill, redisSigterm } from './scenarios/redis-restart.js';
+import { sentinelFailover } from './scenarios/redis-failover.js';
 
 export const SCENARIOS: Scenario[] = [
   bridgeSigkill,
@@ -42,6 +43,7 @@ export const SCENARIOS: Scenario[] = [
   badInputDeadletter,
   badConfig,
   jwtExpiry,
+  sentinelFailover,
 ];
 
 function version(command: string, args: string[]): string {
