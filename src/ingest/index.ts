@@ -1,11 +1,11 @@
 /** Public surface of the ingest module: MQTT → Redis with PUBACK after the write, one leader. */
 import type { AppDeps, Part } from '../core/index.js';
 import type { IngestStatus } from '../admin/index.js';
-import { MqttIngest } from './mqtt-ingest.js';
+import { MqttIngest } from './ingest.js';
 import { type JobSink } from '../queue/index.js';
 import { type CredentialSource } from '../sources/index.js';
 
-export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './mqtt-ingest.js';
+export { MqttIngest, type MqttIngestDeps, type MqttIngestOptions } from './ingest.js';
 export { LeaderLock, leaderLockKey, type LeaderLockOptions } from './leader-lock.js';
 export { AckPipeline, type AckPipelineOptions, type PipelineItem } from './ack-pipeline.js';
 export { JobBuilder, type ReceivedMessage, type RejectReason } from '../routing/index.js';

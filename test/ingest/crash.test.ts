@@ -94,7 +94,7 @@ test('SIGKILL mid-stream and restart: every message is in Redis once', async () 
 test('two bridge processes: one holds the connection; kill it and the other takes over when the lock expires', async () => {
   const ttl = 3000;
   const s = await setup('leader', { leaderLockTtl: `${ttl}ms` });
-  // The key mqtt-ingest uses (leaderLockKey): the test follows the lock itself, not the clock.
+  // The key the ingest uses (leaderLockKey): the test follows the lock itself, not the clock.
   const lock = new LockWatch(SHARED_REDIS_URL, `${s.prefix}:ingest:leader`);
   try {
     const a = s.spawn();

@@ -4,6 +4,7 @@
  * session, so the bridge asks only when renewal is due).
  */
 import { type RedisClient, RedisKeys } from '../../redis/index.js';
+import { AuthError, errorMessage } from '../../auth/index.js';
 import type { BrokerCredentials } from '../types.js';
 
 interface StoredCredentials {
@@ -30,6 +31,18 @@ export class CredentialStore {
     private readonly redis: RedisClient,
     readonly key: string,
   ) {}
+
+  /** read(), a Redis failure as a retryable AuthError naming the key. */
+  async load(): Promise<KeptCredentials | undefined> {
+    try {
+      return await this.read();
+    } catch (err) {
+      throw new AuthError(`cannot read broker credentials from Redis key ${this.key}: ${errorMessage(err)}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
+  }
 
   async read(): Promise<KeptCredentials | undefined> {
     const raw = await this.redis.get(this.key);
@@ -66,4 +79,18 @@ export class CredentialStore {
     };
     await this.redis.set(this.key, JSON.stringify(stored));
   }
+}
+
+/** Past `exp` at `now` (credentials without `exp` never expire). */
+export function isExpired(kept: KeptCredentials, now: number): boolean {
+  const exp = kept.credentials.expiresAt?.getTime();
+  return exp !== undefined && now >= exp;
+}
+
+/** When renewal is due: `renewBefore` ahead of exp, but never in the first half of the lifetime. */
+export function renewAt(renewBefore: number, kept: KeptCredentials): number {
+  const exp = kept.credentials.expiresAt?.getTime();
+  if (exp === undefined) return Number.POSITIVE_INFINITY;
+  const start = kept.credentials.issuedAt?.getTime() ?? kept.fetchedAt;
+  return Math.max(exp - renewBefore, start + (exp - start) / 2);
 }
