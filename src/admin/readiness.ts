@@ -48,9 +48,12 @@ export function checkMqtt(sources: StatusSources): CheckResult {
   const base = { role: status.role, connected: status.connected, paused: status.paused };
   switch (status.role) {
     case 'leader':
-      return status.connected
-        ? { ok: true, required: true, ...base }
-        : { ok: false, required: true, ...base, error: 'leader without an MQTT session (reconnecting)' };
+      if (!status.connected)
+        return { ok: false, required: true, ...base, error: 'leader without an MQTT session (reconnecting)' };
+      // Writes to Redis failing (a failover, an outage, replicas not confirming): PUBACKs are held.
+      return status.paused
+        ? { ok: false, required: true, ...base, error: 'Redis does not take writes: PUBACKs held' }
+        : { ok: true, required: true, ...base };
     case 'standby':
       return { ok: true, required: true, ...base, detail: 'standby: another replica holds the leader lock' };
     default:

@@ -14,12 +14,16 @@ interface Sample {
   ready: boolean | undefined;
 }
 
-/** Polls the bridge's /readyz while `action` switches the master; reports what it saw. */
+/**
+ * Runs `action` (a master switch) and then, in the background, polls /readyz until it was not
+ * ready at least once and ready again (bounded): the promise resolves when the switch is done,
+ * the returned `watched` when the watch has its answer.
+ */
 async function watchedSwitch(
   env: ChaosEnv,
   label: string,
   action: () => Promise<{ from: number; to: number }>,
-): Promise<void> {
+): Promise<{ watched: Promise<void> }> {
   const samples: Sample[] = [];
   let polling = true;
   const poll = (async () => {
@@ -33,41 +37,46 @@ async function watchedSwitch(
   env.note(`${label}: start`);
   const { from, to } = await action();
   env.note(`${label}: master ${from} → ${to} (${Date.now() - started} ms)`);
-  const recovered = () => {
-    const down = samples.findIndex((s) => s.at >= started && s.ready !== true);
-    return down >= 0 && samples.slice(down).some((s) => s.ready === true);
-  };
-  await waitUntil(recovered, 60_000);
-  polling = false;
-  await poll;
-  const down = samples.filter((s) => s.at >= started && s.ready !== true);
-  if (down.length === 0) {
-    env.switchFindings.push(`${label}: /readyz never said not-ready during the switch`);
-  } else if (!recovered()) {
-    env.switchFindings.push(`${label}: /readyz not ready again within 60 s`);
-  } else {
-    const notReadyMs = down.at(-1)!.at - down[0]!.at + 100;
-    env.note(`${label}: /readyz not ready for ~${notReadyMs} ms, then ready`);
-  }
+  const firstDown = () => samples.findIndex((s) => s.ready !== true);
+  const recovered = () => firstDown() >= 0 && samples.slice(firstDown()).some((s) => s.ready === true);
+  const watched = (async () => {
+    await waitUntil(recovered, 60_000);
+    polling = false;
+    await poll;
+    const down = samples.filter((s) => s.ready !== true);
+    if (down.length === 0) {
+      env.switchFindings.push(`${label}: /readyz never said not-ready during the switch`);
+    } else if (!recovered()) {
+      env.switchFindings.push(`${label}: /readyz not ready again within 60 s`);
+    } else {
+      const back = samples.slice(firstDown()).find((s) => s.ready === true)!;
+      env.note(
+        `${label}: /readyz not ready from +${down[0]!.at - started} ms, ready again at +${back.at - started} ms`,
+      );
+    }
+  })();
+  return { watched };
 }
 
 function sentinelChaos() {
   return async (env: ChaosEnv, streamMs: number): Promise<void> => {
     const group = env.sentinel!;
-    await atMoments([streamMs * 0.25, streamMs * 0.6], async (i) => {
-      if (i === 0) {
-        await watchedSwitch(env, 'SENTINEL FAILOVER', () => group.failover());
-        return;
-      }
-      await watchedSwitch(env, 'SIGKILL of the master', async () => {
-        const moved = await group.killMaster();
-        // Back as a replica of the new master, so minReplicas 1 can be met again.
-        const killed = group.servers.find((s) => s.port === moved.from)!;
-        await killed.start();
-        env.note(`killed server ${moved.from} restarted (rejoins as a replica)`);
-        return moved;
-      });
+    const watches: Array<Promise<void>> = [];
+    await atMoments([streamMs * 0.2, streamMs * 0.55], async (i) => {
+      const switched =
+        i === 0
+          ? await watchedSwitch(env, 'SENTINEL FAILOVER', () => group.failover())
+          : await watchedSwitch(env, 'SIGKILL of the master', async () => {
+              const moved = await group.killMaster();
+              // Back as a replica of the new master, so minReplicas 1 can be met again.
+              const killed = group.servers.find((s) => s.port === moved.from)!;
+              await killed.start();
+              env.note(`killed server ${moved.from} restarted (rejoins as a replica)`);
+              return moved;
+            });
+      watches.push(switched.watched);
     });
+    await Promise.all(watches);
   };
 }
 
