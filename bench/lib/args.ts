@@ -29,6 +29,8 @@ export interface BenchOptions {
   flupDist?: string;
   /** Experiments only: YAML keys merged into every generated flup-bridge webhook (not the defaults). */
   flupWebhook: Record<string, unknown>;
+  /** Replicas of the bench Redis, and flup-bridge's redis.minReplicas (0 = none, the default). */
+  minReplicas: number;
   cpuProf: boolean;
   report: boolean;
   reportFile: string;
@@ -57,6 +59,8 @@ export const USAGE = `npm run bench -- [options]
   --flup-dist DIR        experiment: run flup-bridge from another build (DIR/cli/main.js), for A/B
   --flup-webhook k=v    experiment: set a webhook key in flup-bridge's config (e.g. concurrency=50);
                         repeatable; the report then says the defaults were changed
+  --min-replicas N      start N replicas of the bench Redis and run flup-bridge with
+                        redis.minReplicas N (PUBACK after WAIT N); default 0
   --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
   --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
   --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
@@ -108,6 +112,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       flup: { type: 'string' },
       'flup-webhook': { type: 'string', multiple: true },
       'flup-dist': { type: 'string' },
+      'min-replicas': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       'report-file': { type: 'string' },
@@ -150,6 +155,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         return [kv.slice(0, at), /^\d+$/.test(value) ? Number(value) : value];
       }),
     ),
+    minReplicas: int(values['min-replicas'], 0, 'min-replicas'),
     cpuProf: values['cpu-prof'] ?? false,
     report: !(values['no-report'] ?? false),
     reportFile: values['report-file'] ?? 'docs/BENCHMARKS.md',
