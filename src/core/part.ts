@@ -3,7 +3,8 @@
  * returns Parts. It lives on the ground floor so parts never import the App that wires them.
  */
 import type { Config } from '../config/index.js';
-import type { RedisClient } from '../redis/index.js';
+// ioredis's types, not redis/'s re-export: redis/ uses core's backoff, and madge counts type imports.
+import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -23,7 +24,7 @@ export interface AppDeps {
   clock: Clock;
   secrets: SecretRegistry;
   /** A non-blocking connection shared for commands (ingest writes, caches, locks). */
-  redis: RedisClient;
+  redis: Redis | Cluster;
   /** A new connection for a blocking user (BullMQ workers). */
-  connectRedis(name: string, blocking?: boolean): RedisClient;
+  connectRedis(name: string, blocking?: boolean): Redis | Cluster;
 }

@@ -6,6 +6,7 @@
  * as soon as a sentinel announces +switch-master, and Cluster clients refresh the slot map on MOVED.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { backoffCeiling } from '../core/index.js';
 
 export type RedisTarget =
   | { kind: 'single'; url: string }
@@ -30,17 +31,20 @@ export interface RedisClientOptions {
 
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Reconnect forever with a capped delay: Redis outages and failovers are expected and survived.
+ * No jitter: ioredis retries one socket per process, and the delay stays short (at most 2 s).
+ */
+export function reconnectDelay(times: number): number {
+  return backoffCeiling(100, times, 2000);
+}
+
 /** Replies that mean "this node cannot serve you now, another one (or this one soon) will". */
 const RECONNECT_REPLIES = /^(READONLY|LOADING|MASTERDOWN)\b/;
 
 /** 2 = reconnect and resend the command (ioredis reconnectOnError contract). */
 export function reconnectOnFailoverReply(err: Error): 2 | false {
   return RECONNECT_REPLIES.test(err.message) ? 2 : false;
-}
-
-/** Reconnect forever with a capped delay: Redis outages and failovers are expected and survived. */
-function reconnectDelay(times: number): number {
-  return Math.min(100 * 2 ** Math.min(times, 6), 2000);
 }
 
 function perConnection(opts: RedisClientOptions): RedisOptions {

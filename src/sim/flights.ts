@@ -6,146 +6,10 @@
  */
 import type { Clock } from '../core/index.js';
 import { systemClock } from '../core/index.js';
+import { AIRPORTS, DAY, FLUP_MESSAGES, MINUTE, NEXT_CODES, SCHEDULE, type Flight } from './flight-data.js';
+import { flightResource } from './flight-resource.js';
 
-interface Airport {
-  /** UTC offset in hours, winter time. */
-  utcOffset: number;
-  terminal: string;
-  gates: string[];
-  /** Where a flight to this airport goes when diverted or rerouted. */
-  alternate: string;
-}
-
-const range = (prefix: string, from: number, to: number, step = 1) =>
-  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => `${prefix}${from + i * step}`);
-
-const AIRPORTS: Record<string, Airport> = {
-  FRA: {
-    utcOffset: 1,
-    terminal: '1',
-    gates: [...range('A', 10, 26, 2), ...range('B', 20, 28, 2), ...range('Z', 11, 25, 2)],
-    alternate: 'CGN',
-  },
-  MUC: {
-    utcOffset: 1,
-    terminal: '2',
-    gates: [...range('G', 10, 28, 2), ...range('H', 32, 48, 4), ...range('K', 11, 19, 2)],
-    alternate: 'NUE',
-  },
-  ZRH: {
-    utcOffset: 1,
-    terminal: '1',
-    gates: [...range('A', 52, 68, 4), ...range('E', 22, 38, 4)],
-    alternate: 'BSL',
-  },
-  VIE: {
-    utcOffset: 1,
-    terminal: '3',
-    gates: [...range('F', 1, 37, 4), ...range('G', 31, 37, 2)],
-    alternate: 'BTS',
-  },
-  BRU: { utcOffset: 1, terminal: 'A', gates: range('A', 40, 72, 4), alternate: 'LGG' },
-  DUS: { utcOffset: 1, terminal: 'B', gates: range('B', 1, 18, 1), alternate: 'CGN' },
-  HAM: {
-    utcOffset: 1,
-    terminal: '2',
-    gates: [...range('B', 1, 9, 2), ...range('C', 1, 9, 2)],
-    alternate: 'BRE',
-  },
-  PMI: { utcOffset: 1, terminal: 'A', gates: range('A', 1, 16, 1), alternate: 'IBZ' },
-  LHR: {
-    utcOffset: 0,
-    terminal: '2',
-    gates: [...range('A', 9, 23, 2), ...range('B', 32, 46, 2)],
-    alternate: 'STN',
-  },
-  JFK: { utcOffset: -5, terminal: '1', gates: range('', 1, 11, 1), alternate: 'EWR' },
-  ORD: { utcOffset: -6, terminal: '5', gates: range('M', 1, 21, 2), alternate: 'MKE' },
-  SFO: { utcOffset: -8, terminal: 'I', gates: range('G', 91, 102, 1), alternate: 'OAK' },
-  LAS: { utcOffset: -8, terminal: '3', gates: range('E', 1, 12, 1), alternate: 'PHX' },
-  CGN: { utcOffset: 1, terminal: '1', gates: range('C', 1, 12, 1), alternate: 'DUS' },
-  NUE: { utcOffset: 1, terminal: '1', gates: range('A', 1, 9, 1), alternate: 'MUC' },
-  BSL: { utcOffset: 1, terminal: '1', gates: range('', 1, 9, 1), alternate: 'ZRH' },
-  BTS: { utcOffset: 1, terminal: '1', gates: range('', 1, 9, 1), alternate: 'VIE' },
-  LGG: { utcOffset: 1, terminal: '1', gates: range('', 1, 6, 1), alternate: 'BRU' },
-  BRE: { utcOffset: 1, terminal: '1', gates: range('', 1, 10, 1), alternate: 'HAM' },
-  IBZ: { utcOffset: 1, terminal: '1', gates: range('', 1, 12, 1), alternate: 'PMI' },
-  STN: { utcOffset: 0, terminal: '1', gates: range('', 1, 20, 1), alternate: 'LHR' },
-  EWR: { utcOffset: -5, terminal: 'B', gates: range('B', 40, 60, 2), alternate: 'JFK' },
-  MKE: { utcOffset: -6, terminal: '1', gates: range('E', 50, 60, 2), alternate: 'ORD' },
-  OAK: { utcOffset: -8, terminal: '2', gates: range('', 20, 32, 1), alternate: 'SFO' },
-  PHX: { utcOffset: -7, terminal: '4', gates: range('A', 1, 30, 1), alternate: 'LAS' },
-};
-
-/** carrier, number, from, to, scheduled local departure, block minutes, IATA aircraft code. */
-const SCHEDULE: Array<[string, string, string, string, string, number, string]> = [
-  ['LH', '400', 'FRA', 'JFK', '10:10', 540, '74H'],
-  ['LX', '14', 'ZRH', 'JFK', '13:00', 545, '333'],
-  ['OS', '111', 'VIE', 'FRA', '06:50', 85, '320'],
-  ['SN', '2901', 'BRU', 'MUC', '10:20', 75, '319'],
-  ['EW', '9582', 'DUS', 'PMI', '08:30', 145, '320'],
-  ['4Y', '42', 'FRA', 'LAS', '12:15', 725, '333'],
-  ['LH', '2056', 'MUC', 'HAM', '07:05', 70, '32N'],
-  ['LH', '454', 'FRA', 'SFO', '13:25', 695, '359'],
-  ['LX', '318', 'ZRH', 'LHR', '07:00', 105, '223'],
-  ['OS', '65', 'VIE', 'ORD', '10:05', 630, '763'],
-  ['LH', '2472', 'MUC', 'LHR', '07:20', 125, '32N'],
-  ['SN', '2587', 'BRU', 'VIE', '18:05', 105, '320'],
-];
-
-/** FLUP action code → the notification's Update.Message (LUFTHANSA-NOTES.md §3). */
-export const FLUP_MESSAGES: Readonly<Record<string, string>> = {
-  'MVT ED': 'New Estimated Departure',
-  'MVT EA': 'New Estimated Arrival',
-  'MVT AD': 'Departed',
-  'MVT AA': 'Arrived',
-  Y: 'New Gate Information',
-  'ASM CNL': 'Cancelled',
-  'ASM NEW RIN': 'Reinstated',
-  'ASM RPL DIV': 'Diverted',
-  'ASM RPL RRT': 'Rerouted',
-  'ASM TIM': 'Schedule Change',
-};
-
-const FLIGHT_STATUS: Record<string, string> = {
-  CD: 'Flight Cancelled',
-  DP: 'Flight Departed',
-  LD: 'Flight Landed',
-  RT: 'Flight Rerouted',
-  NA: 'No status',
-};
-
-const TIME_STATUS: Record<string, string> = {
-  FE: 'Flight Early',
-  OT: 'Flight On Time',
-  DL: 'Flight Delayed',
-  NO: 'No status',
-};
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-
-interface FlightEnd {
-  airport: string;
-  scheduled: number;
-  estimated?: number;
-  actual?: number;
-  gate: string;
-}
-
-interface Flight {
-  carrier: string;
-  number: string;
-  date: string;
-  aircraft: string;
-  blockMinutes: number;
-  departure: FlightEnd;
-  arrival: FlightEnd;
-  status: 'NA' | 'CD' | 'DP' | 'LD' | 'RT';
-  /** Status to return to when a cancellation is reinstated. */
-  statusBeforeCancel?: Flight['status'];
-  rerouted: boolean;
-}
+export { FLUP_MESSAGES } from './flight-data.js';
 
 export interface FlightNotification {
   topic: string;
@@ -167,29 +31,6 @@ export interface FlightBoardOptions {
   clock?: Clock;
   /** First topic level: prd (production) or whatever the broker simulator uses. */
   topicPrefix?: string;
-}
-
-/** The events each phase of a flight allows, with weights for randomUpdate(). */
-const NEXT_CODES: Record<'scheduled' | 'cancelled' | 'departed', Array<[string, number]>> = {
-  scheduled: [
-    ['MVT ED', 3],
-    ['Y', 3],
-    ['ASM TIM', 1],
-    ['MVT AD', 2],
-    ['ASM CNL', 0.5],
-    ['ASM RPL RRT', 0.3],
-  ],
-  cancelled: [['ASM NEW RIN', 1]],
-  departed: [
-    ['MVT EA', 3],
-    ['MVT AA', 1.5],
-    ['Y', 1],
-    ['ASM RPL DIV', 0.3],
-  ],
-};
-
-function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16);
 }
 
 function addDays(date: string, days: number): string {
@@ -264,7 +105,7 @@ export class FlightBoard {
     if (!flight) return undefined;
     return {
       FlightStatusResource: {
-        Flights: { Flight: this.#resource(flight) },
+        Flights: { Flight: flightResource(flight) },
         Meta: {
           '@Version': '1.0.0',
           Link: [
@@ -418,46 +259,5 @@ export class FlightBoard {
         // An action the bridge does not know: nothing visible changes.
         break;
     }
-  }
-
-  #end(end: FlightEnd, cancelled: boolean): Record<string, unknown> {
-    const offset = AIRPORTS[end.airport]!.utcOffset * 60 * MINUTE;
-    const local = (ms: number) => ({ DateTime: isoMinute(ms + offset) });
-    const utc = (ms: number) => ({ DateTime: `${isoMinute(ms)}Z` });
-    const latest = end.actual ?? end.estimated;
-    const timeStatus =
-      cancelled || latest === undefined
-        ? cancelled
-          ? 'NO'
-          : 'OT'
-        : latest - end.scheduled > 5 * MINUTE
-          ? 'DL'
-          : end.scheduled - latest > 5 * MINUTE
-            ? 'FE'
-            : 'OT';
-    return {
-      AirportCode: end.airport,
-      ScheduledTimeLocal: local(end.scheduled),
-      ScheduledTimeUTC: utc(end.scheduled),
-      ...(end.estimated !== undefined && {
-        EstimatedTimeLocal: local(end.estimated),
-        EstimatedTimeUTC: utc(end.estimated),
-      }),
-      ...(end.actual !== undefined && { ActualTimeLocal: local(end.actual), ActualTimeUTC: utc(end.actual) }),
-      TimeStatus: { Code: timeStatus, Definition: TIME_STATUS[timeStatus] },
-      Terminal: { Name: AIRPORTS[end.airport]!.terminal, Gate: end.gate },
-    };
-  }
-
-  #resource(f: Flight): Record<string, unknown> {
-    const cancelled = f.status === 'CD';
-    return {
-      Departure: this.#end(f.departure, cancelled),
-      Arrival: this.#end(f.arrival, cancelled),
-      MarketingCarrier: { AirlineID: f.carrier, FlightNumber: f.number },
-      OperatingCarrier: { AirlineID: f.carrier, FlightNumber: f.number },
-      Equipment: { AircraftCode: f.aircraft },
-      FlightStatus: { Code: f.status, Definition: FLIGHT_STATUS[f.status] },
-    };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Where messages come from. Each source is one folder (lufthansa/, mqtt/) behind the Source
- * interface (source.ts, whose factory is the only place outside config/ that reads `source.kind`).
+ * interface (source.ts, whose factory is the only place outside config/ that reads the configured
+ * source kind).
  */
 export * from './types.js';
 export { readCa, sessionOptions, type BrokerTarget, type CommonOptions } from './broker-options.js';

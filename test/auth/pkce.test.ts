@@ -15,7 +15,7 @@ import { LoginRequiredError, PkceTokenProvider, tokenKey } from '../../src/auth/
 import { pkceChallenge, pkceLogin, type PkceLoginResult } from '../../src/cli/pkce-login.js';
 import { captureLogger } from '../helpers/logger.js';
 import { freePort, SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
-import { cleanRedis, metricValue, TestClock } from './harness.js';
+import { cleanRedis, metricValue, TestClock } from '../helpers/credentials-harness.js';
 
 test('PKCE S256: the RFC 7636 appendix B verifier gives its challenge', async () => {
   assert.equal(

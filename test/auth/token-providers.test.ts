@@ -20,7 +20,7 @@ import {
 import { AerisTokenSim, DEMO_AERIS_ACCOUNT } from '../../src/sim/index.js';
 import { captureLogger } from '../helpers/logger.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { DAY, metricValue, TestClock } from './harness.js';
+import { DAY, metricValue, TestClock } from '../helpers/credentials-harness.js';
 
 const YEAR = 365 * DAY;
 

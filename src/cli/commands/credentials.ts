@@ -32,10 +32,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     const m = config.source.mqtt;
     if (sub === 'renew')
       throw new CliError(
-        'source.kind is mqtt: the broker login is the configured username/password; nothing to renew',
+        'the source is a generic MQTT broker (kind mqtt): the broker login is the configured username/password; nothing to renew',
       );
     ctx.stdout.write(
-      `source.kind is mqtt: static login from source.mqtt\nclientID:  ${m.clientId}\nusername:  ${m.username}\n`,
+      `generic MQTT broker (kind mqtt): static login from source.mqtt\nclientID:  ${m.clientId}\nusername:  ${m.username}\n`,
     );
     return 0;
   }

@@ -1,12 +1,15 @@
-/** Shared setup of the auth tests: the Lufthansa API simulator, a Redis prefix, a controllable clock. */
+/**
+ * Shared setup of the credential tests (test/auth token providers, test/sources/lufthansa broker
+ * login): the Lufthansa API simulator, a Redis prefix, a controllable clock.
+ */
 import type { TestContext } from 'node:test';
 import { connectRedis, type Redis, type RedisClient } from '../../src/redis/connection.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { SecretRegistry } from '../../src/core/logger.js';
 import type { LufthansaSourceConfig } from '../../src/config/index.js';
 import { LufthansaApiSim, type LufthansaApiSimOptions } from '../../src/sim/index.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+import { SHARED_REDIS_URL, uniquePrefix } from './servers.js';
+import { captureLogger, type CapturedLogger } from './logger.js';
 import {
   LufthansaApiToken,
   LufthansaCredentials,

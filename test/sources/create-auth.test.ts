@@ -5,7 +5,7 @@ import { createDeps } from '../../src/app.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { captureLogger } from '../helpers/logger.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { cleanRedis } from './harness.js';
+import { cleanRedis } from '../helpers/credentials-harness.js';
 import {
   createAuth,
   LufthansaApiToken,

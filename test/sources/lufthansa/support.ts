@@ -5,18 +5,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { Agent } from 'undici';
-import { Metrics } from '../../src/core/metrics.js';
-import { systemClock, type Clock } from '../../src/core/clock.js';
-import type { EnrichmentConfig, WebhookConfig } from '../../src/config/index.js';
-import type { TokenProvider } from '../../src/auth/types.js';
-import type { Logger } from '../../src/core/logger.js';
-import { FlightBoard } from '../../src/sim/flights.js';
-import { mountFlightStatus, type FlightStatusEndpoint } from '../../src/sim/flight-status.js';
-import { LufthansaApiSim } from '../../src/sim/lufthansa-api.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { LufthansaApiToken, FlightStatusEnricher } from '../../src/sources/index.js';
-import { buildEnvelope, parsePayload } from '../../src/routing/index.js';
-import { type EventEnvelope } from '../../src/queue/index.js';
+import { Metrics } from '../../../src/core/metrics.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
+import type { EnrichmentConfig, WebhookConfig } from '../../../src/config/index.js';
+import type { TokenProvider } from '../../../src/auth/types.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { FlightBoard } from '../../../src/sim/flights.js';
+import { mountFlightStatus, type FlightStatusEndpoint } from '../../../src/sim/flight-status.js';
+import { LufthansaApiSim } from '../../../src/sim/lufthansa-api.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../../helpers/servers.js';
+import { LufthansaApiToken, FlightStatusEnricher } from '../../../src/sources/index.js';
+import { buildEnvelope, parsePayload } from '../../../src/routing/index.js';
+import { type EventEnvelope } from '../../../src/queue/index.js';
 
 export const DATE = '2026-11-23';
 

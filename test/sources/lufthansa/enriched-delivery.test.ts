@@ -6,17 +6,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { loadConfig } from '../../src/config/index.js';
-import { createDeps } from '../../src/app.js';
-import { Metrics } from '../../src/core/metrics.js';
-import { createDelivery } from '../../src/delivery/index.js';
-import { createEnricher } from '../../src/sources/lufthansa/index.js';
-import { Router } from '../../src/routing/index.js';
-import { WebhookReceiver } from '../../src/sim/receiver.js';
-import { captureLogger } from '../helpers/logger.js';
-import { SHARED_REDIS_URL, waitFor } from '../helpers/servers.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createDeps } from '../../../src/app.js';
+import { Metrics } from '../../../src/core/metrics.js';
+import { createDelivery } from '../../../src/delivery/index.js';
+import { createEnricher } from '../../../src/sources/lufthansa/index.js';
+import { Router } from '../../../src/routing/index.js';
+import { WebhookReceiver } from '../../../src/sim/receiver.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { SHARED_REDIS_URL, waitFor } from '../../helpers/servers.js';
 import { apiToken, counterValue, deleteKeys, envelopeOf, startApi, uniquePrefix } from './support.js';
-import { jobOptionsFor, queueName, QueueJobWriter } from '../../src/queue/index.js';
+import { jobOptionsFor, queueName, QueueJobWriter } from '../../../src/queue/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeferDelivery } from '../../src/queue/job.js';
-import type { TokenProvider } from '../../src/auth/types.js';
-import { captureLogger } from '../helpers/logger.js';
-import { freePort } from '../helpers/servers.js';
+import { DeferDelivery } from '../../../src/queue/job.js';
+import type { TokenProvider } from '../../../src/auth/types.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { freePort } from '../../helpers/servers.js';
 import {
   DATE,
   apiToken,
@@ -18,7 +18,7 @@ import {
   startRecorder,
   uniquePrefix,
 } from './support.js';
-import { type EventEnvelope } from '../../src/queue/index.js';
+import { type EventEnvelope } from '../../../src/queue/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -4,12 +4,12 @@ import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { connectRedis } from '../../src/redis/connection.js';
-import { LufthansaApiSim } from '../../src/sim/index.js';
-import { SHARED_REDIS_URL, uniquePrefix } from '../helpers/servers.js';
-import { cleanRedis } from './harness.js';
-import { credentialKey } from '../../src/sources/index.js';
+import { main } from '../../../src/cli/main.js';
+import { connectRedis } from '../../../src/redis/connection.js';
+import { LufthansaApiSim } from '../../../src/sim/index.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../../helpers/servers.js';
+import { cleanRedis } from '../../helpers/credentials-harness.js';
+import { credentialKey } from '../../../src/sources/index.js';
 
 type Io = Parameters<typeof main>[1];
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { freePort, waitFor } from '../helpers/servers.js';
-import { DAY, harness, metricValue } from './harness.js';
+import { freePort, waitFor } from '../../helpers/servers.js';
+import { DAY, harness, metricValue } from '../../helpers/credentials-harness.js';
 import {
   credentialKey,
   LufthansaApiToken,
   StaticMqttCredentials,
   type BrokerCredentials,
-} from '../../src/sources/index.js';
+} from '../../../src/sources/index.js';
 
 test('two-step flow: access token, then Certificate Manager; stored in Redis, secrets registered', async (t) => {
   const h = await harness(t);
