@@ -21,7 +21,6 @@ import {
   isPlainObject,
   parseDuration,
 } from './formats.js';
-import { parseRedisUrl } from '../redis/index.js';
 import type { FieldSpec, ObjectSpec, VariantListSpec } from './spec.js';
 
 /** A convict leaf as this project writes it; `check` doubles as convict's format. */
@@ -73,22 +72,26 @@ function checkHostPortList(value: unknown): string[] {
   }
   return nodes;
 }
+/** The shape of the one-string Sentinel / Cluster forms; redis/target-url.ts parses them at start. */
+const REDIS_HA_URL = /^rediss?\+(sentinel|cluster):\/\/(?:[^@/]*@)?([^/?]+)(?:\/([^?]*))?(?:\?.*)?$/;
 function checkRedisUrl(value: unknown): string {
   if (value === '') return '';
   const url = checkString(value);
-  if (/^rediss?\+(sentinel|cluster):\/\//.test(url)) {
-    try {
-      parseRedisUrl(url, 'redis.url');
-    } catch (err) {
-      throw new ConfigValueError((err as Error).message.replace(/^redis\.url: /, ''));
-    }
-    return url;
+  const ha = REDIS_HA_URL.exec(url);
+  if (!ha) {
+    return checkUrlWithProtocols(
+      url,
+      ['redis:', 'rediss:'],
+      'a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
+    );
   }
-  return checkUrlWithProtocols(
-    url,
-    ['redis:', 'rediss:'],
-    'a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
-  );
+  const [, kind, hosts, path = ''] = ha;
+  checkHostPortList(hosts);
+  if (kind === 'sentinel' && (path === '' || path.includes('/')))
+    throw new ConfigValueError('redis+sentinel:// needs the master name as its path');
+  if (kind === 'cluster' && path !== '')
+    throw new ConfigValueError('a cluster URL has no path (a cluster has only db 0)');
+  return url;
 }
 const idCheck = (value: unknown): string => {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(value)) {
