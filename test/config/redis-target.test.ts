@@ -1,29 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, ConfigError, maskConfig, MASK } from '../../src/config/index.js';
+import { loadConfig, maskConfig, MASK } from '../../src/config/index.js';
+import { configFiles } from './support.js';
 import { redisTarget } from '../../src/redis/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'flup-redis-target-'));
-let n = 0;
-function file(yaml: string): string {
-  const path = join(dir, `c${n++}.yaml`);
-  writeFileSync(path, yaml);
-  return path;
-}
+const { dir, file, issues } = configFiles('redis-target');
 const base = 'source: { kind: mqtt }\n';
-
-function issues(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ file: file(yaml), env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.message.split('\n');
-  }
-  assert.fail('config was accepted');
-}
 
 test('no redis key: the default URL, a single target', () => {
   const config = loadConfig({ file: file(base), env: {} });
