@@ -4,10 +4,11 @@
  * publishes at `rate` msg/s on a 1 ms timer. Every loop is bounded by the count and a deadline.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { flightUpdate, nowMs, topicFor } from './lib/message.js';
+import { flightUpdate, genericMessage, genericTopicFor, nowMs, topicFor } from './lib/message.js';
 import { serve } from './lib/rpc.js';
 
 let client: MqttClient | undefined;
+let generic = false;
 
 async function connect(url: string): Promise<void> {
   const clientId = `bench-pub-${process.pid}`;
@@ -19,7 +20,10 @@ async function connect(url: string): Promise<void> {
 }
 
 function publish(i: number, seq: number, run: string, onAck: (err?: Error) => void): void {
-  client!.publish(topicFor(i), flightUpdate(i, seq, nowMs(), run), { qos: 1 }, (err) => onAck(err));
+  const [topic, body] = generic
+    ? [genericTopicFor(i), genericMessage(i, seq, nowMs(), run)]
+    : [topicFor(i), flightUpdate(i, seq, nowMs(), run)];
+  client!.publish(topic, body, { qos: 1 }, (err) => onAck(err));
 }
 
 export interface PublishResult {
@@ -80,6 +84,7 @@ function publishRun(options: {
 serve(async (req) => {
   switch (req.cmd) {
     case 'connect':
+      generic = req.payload === 'generic';
       await connect(String(req.url));
       return {};
     case 'publish':

@@ -13,6 +13,7 @@ import { compileChildren } from './lib/compile.js';
 import { startMosquitto, startRedis, startRedisReplica, type Server } from './lib/infra.js';
 import { forkTracked, installExitHandlers, killAllNow, stopProcess } from './lib/procs.js';
 import { writeReport } from './lib/report.js';
+import { topicFilterFor } from './lib/message.js';
 import { call } from './lib/rpc.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { direct, naiveBullmq } from './systems/child.js';
@@ -58,7 +59,7 @@ function describe(r: CellResult): string {
   const base = `${r.complete}/${r.expected}${r.finished ? '' : ' (INCOMPLETE)'} in ${fmt(r.durationMs / 1000, 2)} s`;
   const rate = `${fmt(r.msgPerSec)} msg/s`;
   const lat = `p50 ${fmt(r.latencyMs.p50, 1)} p99 ${fmt(r.latencyMs.p99, 1)} max ${fmt(r.latencyMs.max, 1)} ms`;
-  const res = `RSS ${fmt(r.peakRssMb)} MB, CPU ${fmt(r.cpuUsPerMsg)} µs/msg, redis ${fmt(r.redisCpuUsPerMsg)} µs/msg`;
+  const res = `RSS ${fmt(r.peakRssMb)} MB, CPU ${fmt(r.cpuUsPerMsg)} µs/msg, redis ${fmt(r.redisCpuUsPerMsg)} µs/msg, redis memory +${fmt(r.redisMemBytesPerMsg)} B/msg`;
   const dup = r.duplicates ? `, ${r.duplicates} duplicates` : '';
   const ingest = r.ingestDoneMs ? `, stored in Redis after ${fmt(r.ingestDoneMs / 1000, 2)} s` : '';
   const per =
@@ -137,7 +138,7 @@ async function main(): Promise<number> {
     const { ports } = await call<{ ports: number[] }>(receiver, 'listen', {
       endpoints: options.fanoutEndpoints,
     });
-    await call(publisher, 'connect', { url: mosquitto.url });
+    await call(publisher, 'connect', { url: mosquitto.url, payload: options.payload });
     const machine = machineInfo({
       nodeRedVersion,
       flupRunner: options.flupDist ? `dist:${options.flupDist}` : runner,
@@ -160,6 +161,7 @@ async function main(): Promise<number> {
       workRoot,
       window: options.window,
       warmup: options.warmup,
+      topic: topicFilterFor(options.payload),
       profileDir,
       log,
     };

@@ -44,11 +44,14 @@ export function buildParts(deps: AppDeps): Part[] {
   }
 
   if (runsIngest) {
+    // WAIT (redis.minReplicas) blocks its connection: the writer then gets one of its own.
+    const writerRedis = config.redis.minReplicas > 0 ? deps.connectRedis('ingest-writer') : deps.redis;
     const sink = new QueueJobWriter({
       config,
-      redis: deps.redis,
+      redis: writerRedis,
       logger: deps.logger.child({ module: 'routing' }),
       jobOptions: (webhook) => jobOptionsFor(webhook, config),
+      onReplicationTimeout: () => deps.metrics.ingestReplicationTimeouts.inc(),
     });
     const ingest = createIngest(deps, { credentials: auth.credentials, sink });
     sources.ingest = ingest;
@@ -59,6 +62,7 @@ export function buildParts(deps: AppDeps): Part[] {
       stop: async () => {
         await ingest.stop();
         await sink.close();
+        if (writerRedis !== deps.redis) writerRedis.disconnect();
       },
     });
   } else if (auth.source.sharedCredentials) {

@@ -19,6 +19,7 @@ export interface Row {
   ingestSeconds: Spread;
   cpuUsPerMsg: Spread;
   redisCpuUsPerMsg: Spread;
+  redisMemBytesPerMsg: Spread;
   duplicates: number;
 }
 
@@ -45,6 +46,7 @@ export function rows(cells: CellResult[], scenario: ScenarioId, systems: string[
       ingestSeconds: pick((c) => (c.ingestDoneMs ?? NaN) / 1000),
       cpuUsPerMsg: pick((c) => c.cpuUsPerMsg),
       redisCpuUsPerMsg: pick((c) => c.redisCpuUsPerMsg),
+      redisMemBytesPerMsg: pick((c) => c.redisMemBytesPerMsg ?? NaN),
       duplicates: ok.reduce((n, c) => n + c.duplicates, 0),
     });
   }

@@ -6,6 +6,8 @@ export const ALL_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-1w', 'fl
 export const DEFAULT_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-split'];
 export const ALL_SCENARIOS = ['burst', 'steady', 'fanout', 'soak'] as const;
 export type ScenarioId = (typeof ALL_SCENARIOS)[number];
+export const PAYLOAD_KINDS = ['flight', 'generic'] as const;
+export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
 
 export interface BenchOptions {
   systems: string[];
@@ -29,6 +31,9 @@ export interface BenchOptions {
   flupDist?: string;
   /** Experiments only: YAML keys merged into every generated flup-bridge webhook (not the defaults). */
   flupWebhook: Record<string, unknown>;
+  /** flight: Lufthansa-format notifications on prd/FlightUpdate/...; generic: ~600-byte generic
+   * JSON on a non-Lufthansa topic (bench/sensors/...), what any MQTT source sends. */
+  payload: PayloadKind;
   /** Replicas of the bench Redis, and flup-bridge's redis.minReplicas (0 = none, the default). */
   minReplicas: number;
   cpuProf: boolean;
@@ -59,6 +64,8 @@ export const USAGE = `npm run bench -- [options]
   --flup-dist DIR        experiment: run flup-bridge from another build (DIR/cli/main.js), for A/B
   --flup-webhook k=v    experiment: set a webhook key in flup-bridge's config (e.g. concurrency=50);
                         repeatable; the report then says the defaults were changed
+  --payload K           flight (Lufthansa format, default) or generic (~600-byte generic JSON on
+                        bench/sensors/..., as from any MQTT source)
   --min-replicas N      start N replicas of the bench Redis and run flup-bridge with
                         redis.minReplicas N (PUBACK after WAIT N); default 0
   --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
@@ -112,6 +119,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       flup: { type: 'string' },
       'flup-webhook': { type: 'string', multiple: true },
       'flup-dist': { type: 'string' },
+      payload: { type: 'string' },
       'min-replicas': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
@@ -128,6 +136,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (values.soak && !scenarios.includes('soak')) scenarios.push('soak');
   const flup = values.flup;
   if (flup !== undefined && flup !== 'dist' && flup !== 'tsx') throw new Error('--flup must be dist or tsx');
+  const payload = (values.payload ?? 'flight') as PayloadKind;
+  if (!PAYLOAD_KINDS.includes(payload)) throw new Error(`--payload must be ${PAYLOAD_KINDS.join(' or ')}`);
   return {
     systems: list(values.systems, ALL_SYSTEMS, DEFAULT_SYSTEMS as (typeof ALL_SYSTEMS)[number][]),
     scenarios,
@@ -155,6 +165,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         return [kv.slice(0, at), /^\d+$/.test(value) ? Number(value) : value];
       }),
     ),
+    payload,
     minReplicas: int(values['min-replicas'], 0, 'min-replicas'),
     cpuProf: values['cpu-prof'] ?? false,
     report: !(values['no-report'] ?? false),

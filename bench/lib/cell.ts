@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import type { PublishResult } from '../publisher.js';
 import type { ReceiverProgress, ReceiverResult } from '../receiver.js';
 import type { ScenarioId } from './args.js';
+import { redisUsedMemory } from './infra.js';
 import { ResourceSampler } from './procs.js';
 import { call } from './rpc.js';
 import type { Percentiles } from './stats.js';
@@ -55,6 +56,8 @@ export interface CellResult {
   redisCpuUsPerMsg: number;
   mosquittoCpuUsPerMsg: number;
   redisPeakRssMb: number;
+  /** Growth of Redis used_memory from the start of the measured run to its end, per message. */
+  redisMemBytesPerMsg: number;
   counters?: Record<string, number>;
   rssTimeline?: { atS: number; rssMb: number }[];
   /** 1-minute load average when the measured run started (other work on the machine). */
@@ -78,12 +81,13 @@ export interface Harness {
   repoRoot: string;
   workRoot: string;
   window: number;
+  /** The topic filter the systems subscribe to (bench/lib/message.ts topicFilterFor). */
+  topic: string;
   warmup: number;
   profileDir?: string;
   log(line: string): void;
 }
 
-export const TOPIC = 'prd/FlightUpdate/#';
 const MB = 1024 * 1024;
 let probeSeq = 1_000_000;
 
@@ -175,7 +179,7 @@ export async function runCell(
     targets,
     cell,
     workDir,
-    topic: TOPIC,
+    topic: h.topic,
     jsDir: h.jsDir,
     repoRoot: h.repoRoot,
     profileDir: h.profileDir,
@@ -216,6 +220,7 @@ export async function runCell(
 
     await call(h.receiver, 'reset', { expected: scenario.count, run: cell, endpoints: scenario.endpoints });
     const loadAvg = os.loadavg()[0]!;
+    const usedMemoryBefore = await redisUsedMemory(h.redisUrl);
     const sampler = new ResourceSampler(running.pids, 200);
     const startRssMb = sampler.rssNow() / MB;
     const redisSampler = new ResourceSampler([h.redisPid], 1000);
@@ -272,6 +277,7 @@ export async function runCell(
     const redisCpu = redisSampler.stop();
     const mosquittoCpu = mosquittoSampler.stop();
     const result = await call<ReceiverResult>(h.receiver, 'result');
+    const usedMemoryAfter = await redisUsedMemory(h.redisUrl);
     const counters = await running.counters?.();
     const delivered = result.counts.reduce((a, b) => a + b, 0);
     const durationMs = Math.max(1, result.lastArrivalAt - result.firstSentAt);
@@ -300,6 +306,7 @@ export async function runCell(
       redisCpuUsPerMsg: perMsg(redisCpu),
       mosquittoCpuUsPerMsg: perMsg(mosquittoCpu),
       redisPeakRssMb: redisSampler.peakRssBytes / MB,
+      redisMemBytesPerMsg: (usedMemoryAfter - usedMemoryBefore) / scenario.count,
       counters,
       rssTimeline: scenario.rssEveryMs ? timeline : undefined,
       loadAvg,

@@ -3,12 +3,12 @@
  * ports, started once per run and ended by PID. Both keep nothing on disk (AOF off, no RDB saves,
  * no mosquitto persistence): the throughput figures are for the data path, not for fsync.
  */
+import { Redis } from 'ioredis';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { spawnTracked, stopProcess } from './procs.js';
 import { freePort, waitForPort } from '../../src/sim/net.js';
 
@@ -54,10 +54,12 @@ async function startServer(
   };
 }
 
-export async function startRedis(): Promise<Server> {
+/** A private redis-server; `replicaOf`: the port of the master it replicates. */
+export async function startRedis(replicaOf?: number): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flup-bench-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   args.push('--dir', dir, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
   return startServer('redis-server', port, dir, 'redis-server', args, `redis://127.0.0.1:${port}`);
 }
@@ -119,5 +121,16 @@ export function versionOf(cmd: string, args: string[]): string {
   } catch (err) {
     const out = (err as { stdout?: Buffer }).stdout?.toString().split('\n')[0];
     return out?.trim() || 'unknown';
+  }
+}
+
+/** Redis `used_memory` in bytes (INFO memory), for memory growth per message. */
+export async function redisUsedMemory(url: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('memory');
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+  } finally {
+    redis.disconnect();
   }
 }

@@ -25,6 +25,28 @@ export function topicFor(i: number): string {
   return `prd/FlightUpdate/${carrier}/${carrier}${100 + (i % 900)}/${DATE}`;
 }
 
+/** The generic variant: a non-Lufthansa topic, as from any MQTT source. */
+export function genericTopicFor(i: number): string {
+  return `bench/sensors/s${i % 50}/reading`;
+}
+
+/** The topic filter every system subscribes to for a payload kind. */
+export function topicFilterFor(kind: 'flight' | 'generic'): string {
+  return kind === 'generic' ? 'bench/sensors/#' : 'prd/FlightUpdate/#';
+}
+
+/** About 600 bytes of generic JSON (a sensor reading), with the same benchmark fields. */
+export function genericMessage(i: number, seq: number, sentAt: number, run: string): string {
+  const body =
+    `{"device":{"id":"s${i % 50}","site":"hangar-${i % 7}","model":"TX-${100 + (i % 13)}"},` +
+    `"reading":{"temperature":${(20 + (i % 100) / 10).toFixed(1)},"humidity":${40 + (i % 30)},` +
+    `"pressure":${1000 + (i % 40)},"battery":${(3 + (i % 10) / 10).toFixed(1)}},` +
+    `"tags":["bench","generic","mqtt"],"status":"ok",` +
+    `"BenchRun":"${run}","BenchSeq":${seq},"BenchSentAt":${sentAt.toFixed(3)},"BenchPad":"`;
+  const pad = Math.max(0, TARGET_BYTES - body.length - 2);
+  return `${body}${'x'.repeat(pad)}"}`;
+}
+
 /** Wall-clock ms with µs resolution, comparable between processes on one machine. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();

@@ -142,12 +142,24 @@ function generated(run: BenchRun, chartRel: string): string {
   if (steady.length) {
     const base = directOf(steady)?.p99.median ?? NaN;
     out.push(
-      `### (b) Steady: ${o.steadyRate} msg/s for ${o.steadySeconds} s, publish → receive latency (ms)`,
+      `### (b) Steady: ${o.steadyRate} msg/s for ${o.steadySeconds} s, publish → receive latency (ms)${o.payload === 'generic' ? ', generic MQTT payload' : ''}`,
       '',
     );
     out.push(
       table(
-        ['system', 'p50', 'p95', 'p99', 'max', 'p99 × direct', 'peak RSS MB', 'CPU µs/msg'],
+        [
+          'system',
+          'p50',
+          'p95',
+          'p99',
+          'max',
+          'p99 × direct',
+          'peak RSS MB',
+          'CPU µs/msg',
+          'Redis CPU µs/msg',
+          'CPU + Redis µs/msg',
+          'Redis memory B/msg',
+        ],
         steady.map((r) => [
           `\`${r.system}\`${note(r)}`,
           mmm(r.p50, n1),
@@ -157,6 +169,9 @@ function generated(run: BenchRun, chartRel: string): string {
           ratio(r.p99.median, base),
           mmm(r.peakRssMb, n0),
           mmm(r.cpuUsPerMsg, n0),
+          mmm(r.redisCpuUsPerMsg, n0),
+          n0(r.cpuUsPerMsg.median + r.redisCpuUsPerMsg.median),
+          mmm(r.redisMemBytesPerMsg, n0),
         ]),
       ),
       '',

@@ -8,21 +8,12 @@ import { parseDuration } from '../config/index.js';
 import type { AppDeps } from '../core/index.js';
 import { bearerChecker } from './auth.js';
 import { readiness } from './readiness.js';
+import { ApiError, bodyObject, checkJsonContentType, webhookScope } from './request-body.js';
 import type { DeliveryStats } from './stats.js';
 import type { DeadLetterQuery, StatusSources, WebhookAdmin } from './status.js';
 
 export const API_OFF_MESSAGE =
   'the admin API is off: set admin.token in the config (or FLUP_ADMIN_TOKEN / FLUP_ADMIN_TOKEN_FILE) to turn it on';
-
-/** A request the API refuses with this status and message. */
-class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ApiOptions {
   deps: AppDeps;
@@ -67,6 +58,7 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
         .header('www-authenticate', 'Bearer realm="flup-bridge admin"')
         .send({ error: 'missing or wrong admin token: send Authorization: Bearer <admin.token>' });
     }
+    if (request.method === 'POST') checkJsonContentType(request.headers);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -103,6 +95,7 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
 
   for (const action of ['pause', 'resume', 'enable'] as const) {
     app.post<{ Params: { id: string } }>(`/webhooks/:id/${action}`, async (request) => {
+      bodyObject(request.body, []);
       const admin = webhooks();
       const { id } = request.params;
       const known = await admin.list();
@@ -133,23 +126,24 @@ export async function registerApi(app: FastifyInstance, { deps, sources, stats }
     return deadLetters().list(query);
   });
 
-  app.post<{ Body: Record<string, unknown> | undefined }>('/deadletters/replay', async (request) => {
-    const body = request.body ?? {};
+  app.post('/deadletters/replay', async (request) => {
+    const body = bodyObject(request.body, ['id', 'webhookId', 'since', 'all']);
     const id = optionalString(body.id, 'id');
-    const webhookId = optionalString(body.webhookId, 'webhookId');
-    if (id && !webhookId) throw new ApiError(400, 'replaying one dead letter needs both id and webhookId');
+    if (id && body.webhookId === undefined)
+      throw new ApiError(400, 'replaying one dead letter needs both id and webhookId');
+    const webhookId = webhookScope(body, 'a replay');
     const since = parseSince(body.since, deps.clock.now());
     const replayed = await deadLetters().replay({ id, webhookId, since });
     request.log.info({ id, webhook: webhookId, since, replayed }, `replayed ${replayed} dead letter(s)`);
     return { replayed };
   });
 
-  app.post<{ Body: Record<string, unknown> | undefined }>('/deadletters/purge', async (request) => {
-    const body = request.body ?? {};
-    const webhookId = optionalString(body.webhookId, 'webhookId');
+  app.post('/deadletters/purge', async (request) => {
+    const body = bodyObject(request.body, ['webhookId', 'since', 'all']);
+    const webhookId = webhookScope(body, 'a purge');
     const since = parseSince(body.since, deps.clock.now());
     const purged = await deadLetters().purge({ webhookId, since });
-    request.log.info({ webhook: webhookId, purged }, `purged ${purged} dead letter(s)`);
+    request.log.info({ webhook: webhookId, since, purged }, `purged ${purged} dead letter(s)`);
     return { purged };
   });
 

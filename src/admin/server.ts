@@ -3,11 +3,17 @@
  * admin API under /api. Start it first and stop it last (see parts.ts) so probes and metrics
  * answer for the whole life of the process, including the shutdown drain.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { AppDeps, Part } from '../core/index.js';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
+import { scrub, type AppDeps, type Part } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import { registerApi } from './api.js';
-import { DASHBOARD_HTML } from './dashboard.js';
+import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard.js';
+import { hostChecker, hostRefusal } from './host-guard.js';
 import { readiness } from './readiness.js';
 import { DeliveryStats } from './stats.js';
 import type { QueueCounts, StatusSources } from './status.js';
@@ -100,6 +106,22 @@ export class AdminServer implements Part {
       logController: new LogController({ disableRequestLogging: true }),
     });
 
+    // Answers (API, /readyz, /status) carry error texts from vendors and Redis: the same scrub as logs.
+    app.addHook('onSend', async (_request, _reply, payload) =>
+      typeof payload === 'string' ? scrub(payload, deps.secrets.values()) : payload,
+    );
+
+    // Before routing, so no route (probes, metrics, dashboard, API) answers a rebound name.
+    const hostAllowed = hostChecker(
+      parseListen(deps.config.admin.listen).host,
+      deps.config.admin.allowedHosts,
+    );
+    app.addHook('onRequest', async (request, reply) => {
+      if (!hostAllowed(request.headers.host)) {
+        return reply.code(403).send({ error: hostRefusal(request.headers.host) });
+      }
+    });
+
     app.get('/healthz', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
 
     app.get('/readyz', async (_request, reply) => {
@@ -113,16 +135,18 @@ export class AdminServer implements Part {
       return reply.type(deps.metrics.registry.contentType).send(body);
     });
 
-    app.get('/', async (_request, reply) =>
+    const page = (type: string, body: string) => async (_request: unknown, reply: FastifyReply) =>
       reply
-        .type('text/html; charset=utf-8')
+        .type(type)
         .header('cache-control', 'no-store')
-        .header(
-          'content-security-policy',
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-        )
-        .send(DASHBOARD_HTML),
-    );
+        .header('content-security-policy', DASHBOARD_CSP)
+        .header('x-frame-options', 'DENY')
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .send(body);
+    app.get('/', page('text/html; charset=utf-8', DASHBOARD_HTML));
+    app.get('/dashboard.js', page('text/javascript; charset=utf-8', DASHBOARD_SCRIPT));
+    app.get('/dashboard.css', page('text/css; charset=utf-8', DASHBOARD_STYLE));
 
     void app.register(
       (api, _opts, done) => {

@@ -3,6 +3,7 @@
  * caller shares: network errors and timeouts, 5xx and 429 are retryable; everything else is not.
  * The fetch function comes in as a dependency.
  */
+import { maskUrl } from '../config/index.js';
 import { AuthError } from './errors.js';
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -19,8 +20,7 @@ export interface HttpAnswer {
 
 /** Display form of a URL without its query string (which may hold secrets, e.g. Aeris `cs`). */
 export function displayUrl(url: string | URL): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
+  return maskUrl(url, { dropQuery: true, dropUserInfo: true });
 }
 
 /** `signal` (optional) cancels the request early, e.g. when the part stops. */
@@ -93,25 +93,48 @@ export function throwForStatus(answer: HttpAnswer, url: string | URL, what: stri
   });
 }
 
-/** A short, secret-free excerpt of an error body (OAuth `error`/`error_description` or the first bytes). */
-export function errorDetail(answer: HttpAnswer): string {
-  const json = answer.json as Record<string, unknown> | undefined;
-  if (json && typeof json === 'object') {
-    const code = json.error ?? json.Error ?? json.message;
-    const description = json.error_description;
-    if (typeof code === 'string')
-      return `: ${code}${typeof description === 'string' ? ` (${description})` : ''}`;
+/**
+ * A vendor error body, summarised: its error code when it has one that looks like a code
+ * (OAuth `error`, `Error`, Lufthansa `ProcessingErrors…Code`/`@Type`, Mashery's
+ * X-Mashery-Error-Code header), never its text. Error bodies may echo the request, secrets and all
+ * (a token endpoint answering 500 with `error_description` = the posted form), and what is read
+ * here reaches logs, the admin API and receivers (flightStatusError).
+ */
+export function vendorErrorCode(
+  json: unknown,
+  header?: (name: string) => string | string[] | null | undefined,
+): string | undefined {
+  const looksLikeCode = (v: unknown): v is string =>
+    typeof v === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(v);
+  const mashery = header?.('x-mashery-error-code');
+  const fromHeader = Array.isArray(mashery) ? mashery[0] : mashery;
+  if (looksLikeCode(fromHeader)) return fromHeader;
+  if (!json || typeof json !== 'object') return undefined;
+  const body = json as Record<string, unknown>;
+  for (const key of ['error', 'Error', 'code', 'Code', 'errorCode'])
+    if (looksLikeCode(body[key])) return body[key];
+  const processing = (body.ProcessingErrors as Record<string, unknown> | undefined)?.ProcessingError;
+  const first = (Array.isArray(processing) ? processing[0] : processing) as
+    Record<string, unknown> | undefined;
+  if (first && typeof first === 'object') {
+    if (looksLikeCode(first.Code)) return first.Code;
+    if (looksLikeCode(first['@Type'])) return first['@Type'];
   }
-  const text = answer.text.trim().replace(/\s+/g, ' ').slice(0, 120);
-  return text ? `: ${text}` : '';
+  return undefined;
+}
+
+/** `: <error code>` for a message, or "" (see vendorErrorCode: the body's text is never copied). */
+export function errorDetail(answer: HttpAnswer): string {
+  const code = vendorErrorCode(answer.json, (name) => answer.headers.get(name));
+  return code ? `: ${code}` : '';
 }
 
 /** The answer as a JSON object, or an error saying it was not one. */
 export function jsonObject(answer: HttpAnswer, url: string | URL, what: string): Record<string, unknown> {
   if (answer.json === null || typeof answer.json !== 'object' || Array.isArray(answer.json)) {
-    const excerpt = answer.text.trim().slice(0, 60).replace(/\s+/g, ' ');
+    const kind = answer.text.trim() === '' ? 'an empty body' : `a body that is not a JSON object`;
     throw new AuthError(
-      `${what} ${displayUrl(url)} answered HTTP ${answer.status} with a body that is not a JSON object${excerpt ? ` ("${excerpt}")` : ' (empty)'}`,
+      `${what} ${displayUrl(url)} answered HTTP ${answer.status} with ${kind} (${answer.text.length} bytes)`,
       { status: answer.status, url: displayUrl(url) },
     );
   }

@@ -40,7 +40,7 @@ const COMMANDS: Record<string, CommandInfo> = {
   dlq: {
     summary: 'list, replay or purge dead letters',
     usage:
-      'dlq list [--webhook W] [--since T] | dlq replay <id>|--webhook W [--since T] | dlq purge [--webhook W]',
+      'dlq list [--webhook W] [--since T] | dlq replay <id> --webhook W | dlq replay (--webhook W | --all) [--since T] | dlq purge (--webhook W | --all) [--since T]',
     load: () => import('./commands/dlq.js'),
   },
   demo: {

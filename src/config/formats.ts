@@ -34,7 +34,10 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export function checkHttpUrl(value: unknown): string {
+export function checkHttpUrl(
+  value: unknown,
+  credentialsHint = 'must not hold user:password@ (credentials in a URL are not sent)',
+): string {
   if (typeof value !== 'string' || value === '') throw new ConfigValueError('must be an http(s) URL');
   let url: URL;
   try {
@@ -44,7 +47,16 @@ export function checkHttpUrl(value: unknown): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ConfigValueError('must be an http(s) URL');
+  if (url.username || url.password) throw new ConfigValueError(credentialsHint);
   return value;
+}
+
+/**
+ * Credentials in a URL (https://user:pass@host) are not sent by the HTTP client and would be shown
+ * wherever the URL is: refused, naming the keys that do send them. The message never echoes them.
+ */
+export function checkHttpUrlWithoutCredentials(hint: string) {
+  return (value: unknown): string => checkHttpUrl(value, hint);
 }
 
 export function checkUrlWithProtocols(value: unknown, protocols: string[], what: string): string {

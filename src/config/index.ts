@@ -1,5 +1,5 @@
 export { loadConfig, ConfigError, type LoadOptions } from './load.js';
-export { maskConfig, secretValues, MASK } from './mask.js';
+export { maskConfig, maskUrl, secretValues, MASK } from './mask.js';
 export { presentConfig } from './present.js';
 export { parseDuration, formatDuration } from './formats.js';
 export { schema, leaves, envName, webhookSpec, tokenProviderSpec } from './schema.js';

@@ -99,6 +99,9 @@ function readYaml(file: string, issues: ConfigIssue[]): Record<string, unknown> 
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
+  const before = issues.length;
+  findBuiltinKeys(value, '', issues);
+  if (issues.length > before) return undefined;
   if (!isPlainObject(value)) {
     issues.push({
       path: '',
@@ -109,6 +112,29 @@ function readYaml(file: string, issues: ConfigIssue[]): Record<string, unknown> 
   return value;
 }
 
+/**
+ * Keys named like Object.prototype members (__proto__, constructor, toString, ...) are unknown keys
+ * wherever they appear. They are refused on the parsed file before anything merges it: a merge
+ * that assigns `__proto__` would change an object's prototype and so its inherited settings.
+ */
+const BUILTIN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+
+function findBuiltinKeys(value: unknown, path: string, issues: ConfigIssue[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => findBuiltinKeys(item, `${path}[${i}]`, issues));
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (BUILTIN_KEYS.has(key)) issues.push({ path: keyPath, message: 'unknown key' });
+    else findBuiltinKeys(value[key], keyPath, issues);
+  }
+}
+
 function validateTree(
   input: Record<string, unknown>,
   tree: SchemaTree,
@@ -117,7 +143,8 @@ function validateTree(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
-    if (!(key in tree)) issues.push({ path: prefix ? `${prefix}.${key}` : key, message: 'unknown key' });
+    if (!Object.hasOwn(tree, key))
+      issues.push({ path: prefix ? `${prefix}.${key}` : key, message: 'unknown key' });
   }
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix ? `${prefix}.${key}` : key;

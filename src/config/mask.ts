@@ -8,6 +8,33 @@ import type { Config } from './types.js';
 
 export const MASK = '********';
 
+/**
+ * The one URL masking for display (config check, admin API, logs, dead letters): the password
+ * replaced by ******** (the user name kept; `dropUserInfo` drops both), and with `dropQuery`
+ * without the query string and fragment (which may hold keys, e.g. Aeris `cs`). Text that is not
+ * a URL comes back as `fallback`.
+ */
+export function maskUrl(
+  url: string | URL,
+  options: { dropQuery?: boolean; dropUserInfo?: boolean; fallback?: string } = {},
+): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return options.fallback ?? MASK;
+  }
+  if (options.dropUserInfo) {
+    u.username = '';
+    u.password = '';
+  } else if (u.password) u.password = MASK;
+  if (options.dropQuery) {
+    u.search = '';
+    u.hash = '';
+  }
+  return u.toString();
+}
+
 function getPath(obj: unknown, path: string): unknown {
   return path
     .split('.')
@@ -34,10 +61,7 @@ function maskValue(value: unknown): unknown {
     if (value === '') return value;
     try {
       const url = new URL(value);
-      if (url.password) {
-        url.password = MASK;
-        return url.toString();
-      }
+      if (url.password) return maskUrl(url);
       if (url.protocol.endsWith(':') && url.host) return value;
     } catch {
       // not a URL: mask whole

@@ -7,6 +7,7 @@ import {
   checkBoolean,
   checkEnum,
   checkHttpUrl,
+  checkHttpUrlWithoutCredentials,
   checkInt,
   checkListen,
   checkNonEmptyString,
@@ -205,7 +206,13 @@ const rateLimitSpec: ObjectSpec = {
 export const webhookSpec: ObjectSpec = {
   fields: {
     id: { doc: 'Unique name; part of queue names, metrics and logs.', required: true, check: idCheck },
-    url: { doc: 'Where deliveries are POSTed.', required: true, check: checkHttpUrl },
+    url: {
+      doc: 'Where deliveries are POSTed. No user:password@ in it: use auth (a static tokenProviders entry with username/password) or headers.Authorization.',
+      required: true,
+      check: checkHttpUrlWithoutCredentials(
+        'must not hold user:password@ (credentials in a URL are not sent): use auth: { provider: <id> } with a tokenProviders entry of kind static (username, password), or headers: { Authorization: ... }',
+      ),
+    },
     enabled: {
       doc: 'false keeps the webhook configured but sends nothing.',
       default: true,
@@ -687,7 +694,7 @@ export const schema: SchemaTree = {
   delivery: {
     deadLetterRetention: duration('Dead letters are kept this long.', '7d'),
     completedMaxCount: {
-      doc: 'Most messages remembered per webhook for dedup (completed jobs and message keys), within ingest.dedupWindow.',
+      doc: 'Most message keys remembered per webhook for dedup (a sorted set, ~100 bytes each), within ingest.dedupWindow.',
       default: 100_000,
       check: checkInt(1),
     },
@@ -718,6 +725,11 @@ export const schema: SchemaTree = {
       check: checkString,
       env: 'FLUP_ADMIN_TOKEN',
       sensitive: true,
+    },
+    allowedHosts: {
+      doc: 'Host names (besides IP addresses, localhost and the admin.listen host) the admin server answers to, against DNS rebinding; ".example.com" = that domain and its subdomains; "*" = any.',
+      default: [],
+      check: (v) => checkStringList(typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
     },
   },
   log: {

@@ -61,7 +61,7 @@ export function validateObject(
       .map(([k]) => `${k}File`),
   );
   for (const key of Object.keys(input)) {
-    if (!(key in spec.fields) && !fileKeys.has(key)) {
+    if (!Object.hasOwn(spec.fields, key) && !fileKeys.has(key)) {
       issues.push({ path: joinPath(path, key), message: 'unknown key' });
     }
   }
@@ -127,7 +127,10 @@ export function validateList(
     const itemPath = `${path}[${i}]`;
     if (!('variants' in itemSpec)) return validateObject(item, itemSpec, itemPath, issues);
     const kind = isPlainObject(item) ? item[itemSpec.key] : undefined;
-    const variant = typeof kind === 'string' ? itemSpec.variants[kind] : undefined;
+    const variant =
+      typeof kind === 'string' && Object.hasOwn(itemSpec.variants, kind)
+        ? itemSpec.variants[kind]
+        : undefined;
     if (!variant) {
       const kinds = Object.keys(itemSpec.variants)
         .map((k) => `"${k}"`)

@@ -228,6 +228,8 @@ export interface DeliveryConfig {
 export interface AdminConfig {
   listen: string;
   token: string;
+  /** Host names the admin server answers to besides IP literals, localhost and the listen host. */
+  allowedHosts: string[];
 }
 
 export interface LogConfig {

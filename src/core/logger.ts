@@ -1,11 +1,13 @@
 /**
  * One root pino logger; parts take `logger.child({ module })`. Secrets are kept out two ways:
- * redact paths for the usual field names, and a scrub of every configured secret value from each
- * line before it is written, so a secret inside an error message or URL cannot leak either.
+ * redact paths for the usual field names, and a scrub of every configured secret value, in each of
+ * its encoded forms (redact.ts), from each line before it is written, so a secret inside an error
+ * message or URL cannot leak either.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogConfig } from '../config/index.js';
+import { MIN_SECRET_LENGTH, scrub } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -45,14 +47,6 @@ export interface CreateLoggerOptions extends Partial<LogConfig> {
   base?: Record<string, unknown>;
 }
 
-export function scrub(line: string, secrets: Iterable<string>): string {
-  let out = line;
-  for (const secret of secrets) {
-    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-  }
-  return out;
-}
-
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
   const usePretty =
@@ -79,7 +73,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 export class SecretRegistry {
   readonly #values = new Set<string>();
   add(value: string | undefined | null): void {
-    if (value && value.length >= 4) this.#values.add(value);
+    if (value && value.length >= MIN_SECRET_LENGTH) this.#values.add(value);
   }
   addAll(values: Iterable<string>): void {
     for (const v of values) this.add(v);

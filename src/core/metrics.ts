@@ -19,6 +19,7 @@ export class Metrics {
   readonly ingestWriteSeconds: Histogram;
   readonly ingestRedisErrors: Counter;
   readonly ingestPaused: Gauge;
+  readonly ingestReplicationTimeouts: Counter;
   readonly mqttConnected: Gauge;
   readonly mqttReconnects: Counter;
   readonly mqttGrantedQos: Gauge<'topic'>;
@@ -84,6 +85,10 @@ export class Metrics {
       'Failed batch writes (messages stay unacked and are retried)',
     );
     this.ingestPaused = gauge('ingest_paused', '1 while ingest holds acks because Redis is unavailable');
+    this.ingestReplicationTimeouts = counter(
+      'ingest_replication_timeouts_total',
+      'Write batches not confirmed by redis.minReplicas replicas in time (left unacked, written again)',
+    );
     this.mqttConnected = gauge('mqtt_connected', '1 while the MQTT session is up');
     this.mqttReconnects = counter('mqtt_reconnects_total', 'MQTT reconnect attempts');
     this.mqttGrantedQos = gauge('mqtt_granted_qos', 'QoS the broker granted per subscription', ['topic']);

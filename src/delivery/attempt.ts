@@ -5,6 +5,7 @@
  * onto BullMQ or a batch handoff.
  */
 import type { WebhookConfig } from '../config/index.js';
+import { maskUrl } from '../config/index.js';
 import type { Clock, Logger, Metrics } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
 import { DeferDelivery, type Enricher, type EventEnvelope } from '../queue/index.js';
@@ -140,18 +141,18 @@ export class DeliveryAttempt {
         this.#options.metrics.deliveries.inc({ ...this.#labels, outcome: 'gone' });
         await this.#recordBreaker(gate, true);
         await this.#options.state.disable({
-          reason: `410 Gone from ${webhook.url}`,
+          reason: `410 Gone from ${maskUrl(webhook.url)}`,
           at: new Date(clock.now()).toISOString(),
           status: 410,
         });
         this.#options.metrics.webhookDisabled.set(this.#labels, 1);
         this.#log.warn(
-          { url: webhook.url },
+          { url: maskUrl(webhook.url) },
           'endpoint answered 410 Gone: webhook disabled; its jobs wait until `enable` (admin API) re-enables it',
         );
         return {
           kind: 'dead',
-          failure: { reason: 'gone', detail: `HTTP 410 from ${webhook.url}`, ...answered },
+          failure: { reason: 'gone', detail: `HTTP 410 from ${maskUrl(webhook.url)}`, ...answered },
         };
       }
       case 'retry': {
@@ -160,7 +161,11 @@ export class DeliveryAttempt {
         if (response.status !== 401) await this.#recordBreaker(gate, false);
         return {
           kind: 'retry',
-          failure: { reason: 'status', detail: `HTTP ${response.status} from ${webhook.url}`, ...answered },
+          failure: {
+            reason: 'status',
+            detail: `HTTP ${response.status} from ${maskUrl(webhook.url)}`,
+            ...answered,
+          },
           retryAfterMs: verdict.retryAfterMs,
         };
       }
@@ -171,7 +176,7 @@ export class DeliveryAttempt {
         const detail =
           verdict.reason === 'redirect'
             ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} not followed; fix the webhook url`
-            : `HTTP ${response.status} from ${webhook.url}`;
+            : `HTTP ${response.status} from ${maskUrl(webhook.url)}`;
         return { kind: 'dead', failure: { reason: verdict.reason, detail, ...answered } };
       }
     }

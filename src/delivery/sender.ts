@@ -3,7 +3,7 @@
  * request; with a token provider a 401 drops the token and the request is made once more at once.
  */
 import type { WebhookConfig } from '../config/index.js';
-import type { Clock, Logger, SecretRegistry } from '../core/index.js';
+import { scrub, type Clock, type Logger, type SecretRegistry } from '../core/index.js';
 import type { TokenProvider } from '../auth/index.js';
 import type { HttpClients, HttpResponse } from './http.js';
 import { buildHeaders, type RequestBody } from './request.js';
@@ -29,8 +29,14 @@ export class WebhookSender {
   }
 
   /** POSTs once; a 401 with a token provider drops the token and tries once more at once. */
-  send(id: string, body: RequestBody): Promise<HttpResponse> {
-    const { tokenProvider } = this.#options;
+  send(id: string, built: RequestBody): Promise<HttpResponse> {
+    const { tokenProvider, webhook, secrets } = this.#options;
+    // The envelope carries texts the bridge wrote (flightStatusError): the same scrub as a log line.
+    // Raw bodies are the sender's bytes, sent as received.
+    const body =
+      webhook.body === 'envelope' && typeof built.content === 'string'
+        ? { ...built, content: scrub(built.content, secrets.values()) }
+        : built;
     // Without a token provider: no async wrapper around the request (the hot path).
     return tokenProvider ? this.#sendWithToken(id, body, tokenProvider) : this.#post(id, body);
   }

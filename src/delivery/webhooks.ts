@@ -2,6 +2,7 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
 import type { RedisClient } from '../redis/index.js';
+import { maskUrl } from '../config/index.js';
 import type { Metrics } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { WebhookAdmin, WebhookState } from '../admin/index.js';
@@ -61,7 +62,7 @@ export class WebhookAdminService implements WebhookAdmin {
           state.disabled(),
           state.breaker(now),
         ]);
-        const base = { id: webhook.id, url: webhook.url, breaker, counts };
+        const base = { id: webhook.id, url: maskUrl(webhook.url), breaker, counts };
         if (!webhook.enabled)
           return { ...base, state: 'disabled', disabledReason: 'enabled: false in the configuration' };
         if (disabled)

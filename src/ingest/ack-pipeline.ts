@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffCeiling, type Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
 import type { ReceivedMessage } from '../routing/index.js';
-import { type JobEntry, type JobSink } from '../queue/index.js';
+import { ReplicationTimeoutError, type JobEntry, type JobSink } from '../queue/index.js';
 
 export interface PipelineItem {
   message: ReceivedMessage;
@@ -206,7 +206,9 @@ export class AckPipeline {
           this.#setPaused(true);
           this.#log.error(
             { err, jobs: entries.length },
-            'cannot store jobs in Redis: holding PUBACKs and pausing reads (the broker keeps the messages); retrying until Redis is back',
+            err instanceof ReplicationTimeoutError
+              ? 'Redis replicas do not confirm writes (redis.minReplicas): holding PUBACKs and pausing reads (the broker keeps the messages); retrying until they do'
+              : 'cannot store jobs in Redis: holding PUBACKs and pausing reads (the broker keeps the messages); retrying until Redis is back',
           );
         }
         try {

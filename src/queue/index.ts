@@ -11,6 +11,8 @@ export { DedupMemory, type StoredJob } from './dedup.js';
 export {
   QueueJobWriter,
   defaultJobOptions,
+  type ExtraCommandsFn,
   type JobOptionsFn,
   type QueueJobWriterOptions,
 } from './job-writer.js';
+export { ReplicaConfirmation, ReplicationTimeoutError } from './replication.js';

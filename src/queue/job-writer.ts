@@ -1,50 +1,47 @@
 /**
- * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix), one job per
- * message (job id = message key, so BullMQ itself refuses a redelivered message). For a webhook
- * that batches (webhook.batchSize > 1, no rateLimit) messages go out as batch jobs of up to
- * batchSize; those are deduplicated by DedupMemory: one round trip asking which messages the
- * webhook already has, then the new jobs and their dedup record. Each webhook's write is one
- * MULTI sent in one socket write on the shared connection. Resolves only when Redis has every job;
- * rejects otherwise, and ingest then sends no PUBACK for the batch.
+ * Writes ingest's jobs to the webhooks' BullMQ queues (`wh.<id>` under redis.prefix): one job per
+ * message (job id = message key) or, for a webhook that batches, batch jobs (see job-plan.ts).
+ * Redeliveries are refused by the dedup memory inside the write itself: per webhook one MULTI of
+ * [dedup gate, the adds, dedup record, extra commands], and every webhook's MULTI (plus the WAIT of
+ * redis.minReplicas) leaves in one socket write: one round trip per batch on the steady path.
+ * Resolves only when Redis has every job (and the replicas, with minReplicas); rejects otherwise,
+ * and ingest then sends no PUBACK for the batch.
  */
-import { randomUUID } from 'node:crypto';
-import { Job, Queue, type JobsOptions } from 'bullmq';
+import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
-import {
-  BATCH_JOB_NAME,
-  isBatch,
-  type BatchItem,
-  type BatchJobData,
-  type DeliveryJobData,
-  type JobEntry,
-  type JobSink,
-} from './job.js';
-import { batchJobOptions, batchesFor } from './options.js';
+import type { BatchJobData, DeliveryJobData, JobEntry, JobSink } from './job.js';
+import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
 import { inOneWrite, type RedisClient } from '../redis/index.js';
 import { openWebhookQueue } from './queues.js';
-import { DedupMemory, type StoredJob } from './dedup.js';
+import { DedupMemory } from './dedup.js';
+import { planJobs, type PlannedJob } from './job-plan.js';
+import { ReplicaConfirmation } from './replication.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 
+/**
+ * Sends extra commands (synchronously) inside a webhook's MULTI, after its jobs and their dedup
+ * record, so they are stored with the jobs or not at all. Their replies are not read.
+ */
+export type ExtraCommandsFn = (redis: RedisClient, webhook: WebhookConfig, entries: JobEntry[]) => void;
+
 export interface QueueJobWriterOptions {
   config: Config;
-  /** A non-blocking connection, shared by every queue (AppDeps.redis). */
+  /** A non-blocking connection; the queues use it too. Its own one when redis.minReplicas > 0
+   * (WAIT blocks the connection while it waits). */
   redis: RedisClient;
   logger: Logger;
   /** Retention, attempts and backoff per webhook; delivery's jobOptionsFor in production. */
   jobOptions?: JobOptionsFn;
+  extraCommands?: ExtraCommandsFn;
+  /** Counts batches the replicas did not confirm in time (redis.minReplicas). */
+  onReplicationTimeout?: () => void;
 }
 
-/** Retention that keeps dedup working for ingest.dedupWindow; dead letters are kept. */
-export function defaultJobOptions(config: Config): JobOptionsFn {
-  return () => ({
-    removeOnComplete: {
-      age: Math.ceil(config.ingest.dedupWindow / 1000),
-      count: config.delivery.completedMaxCount,
-    },
-    removeOnFail: false,
-  });
+/** Completed jobs go (the dedup memory remembers their messages); dead letters are kept. */
+export function defaultJobOptions(): JobOptionsFn {
+  return () => ({ removeOnComplete: { count: COMPLETED_KEPT }, removeOnFail: false });
 }
 
 interface Target {
@@ -53,22 +50,27 @@ interface Target {
   options: JobsOptions;
 }
 
-type BulkJob = Parameters<Target['queue']['addBulk']>[0][number];
+type QueueClient = Awaited<Queue['client']>;
+
+/** One webhook's part of a write. */
+interface WebhookWrite {
+  target: Target;
+  jobs: PlannedJob[];
+}
 
 export class QueueJobWriter implements JobSink {
   readonly #targets = new Map<string, Target>();
   readonly #dedup: DedupMemory;
-  readonly #log: Logger;
-  /** The shared connection; the queues use it too (so MULTI and their adds share one socket). */
+  /** The writer's connection; the queues use it too (so MULTI and their adds share one socket). */
   readonly #redis: RedisClient;
   readonly #batchOptions: JobsOptions;
-  /** Messages (webhook + key) whose write is under way: a second copy waits for the first. */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #extraCommands?: ExtraCommandsFn;
+  readonly #replicas: ReplicaConfirmation;
 
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
-    const jobOptions = options.jobOptions ?? defaultJobOptions(config);
-    const log = (this.#log = options.logger.child({ module: 'job-writer' }));
+    const jobOptions = options.jobOptions ?? defaultJobOptions();
+    const log = options.logger.child({ module: 'job-writer' });
     this.#redis = options.redis;
     for (const webhook of config.webhooks) {
       const queue = openWebhookQueue<DeliveryJobData | BatchJobData>(
@@ -87,6 +89,13 @@ export class QueueJobWriter implements JobSink {
       maxCount: config.delivery.completedMaxCount,
     });
     this.#batchOptions = batchJobOptions(config);
+    this.#extraCommands = options.extraCommands;
+    this.#replicas = new ReplicaConfirmation({
+      minReplicas: config.redis.minReplicas,
+      timeoutMs: config.redis.minReplicasTimeout,
+      logger: log,
+      onTimeout: options.onReplicationTimeout,
+    });
   }
 
   async addBulk(entries: JobEntry[]): Promise<void> {
@@ -99,154 +108,101 @@ export class QueueJobWriter implements JobSink {
       if (list) list.push(entry);
       else byWebhook.set(entry.webhookId, [entry]);
     }
-
-    // One job per message: BullMQ refuses a job id it already has, atomically, so nothing else is
-    // checked. Batch jobs have no per-message id: those messages go through the dedup memory.
-    const plain = new Map<string, JobEntry[]>();
-    const batched = new Map<string, JobEntry[]>();
-    for (const [webhookId, list] of byWebhook)
-      (batchesFor(this.#targets.get(webhookId)!.webhook) ? batched : plain).set(webhookId, list);
-    // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
-    await settleAll([
-      ...[...plain].map(([webhookId, list]) => this.#writeJobs(this.#targets.get(webhookId)!, list)),
-      this.#writeRemembered(batched),
-    ]);
+    const refused = await this.#write(byWebhook, false);
+    // A batch job holding a message stored before was refused whole: its messages go again, each
+    // as a job of its own, which the gate refuses one by one (rare: redeliveries only).
+    if (refused.size > 0) await this.#write(refused, true);
   }
 
-  /** Writes messages of batching webhooks that the dedup memory does not know, with their record. */
-  async #writeRemembered(byWebhook: Map<string, JobEntry[]>): Promise<void> {
-    if (byWebhook.size === 0) return;
-    const entries = [...byWebhook.values()].flat();
-    // A redelivery can race its first copy (two sessions during a login switch, a DUP before our
-    // PUBACK): wait for a write in flight holding the same message, then ask Redis. Registration
-    // follows the last check synchronously, so two writes never both miss each other.
-    for (;;) {
-      const waits = entries.flatMap((e) => this.#inFlight.get(inFlightKey(e)) ?? []);
-      if (waits.length === 0) break;
-      await Promise.all(waits);
-    }
-    let settle!: () => void;
-    const writing = new Promise<void>((resolve) => (settle = resolve));
-    const mine = entries.map(inFlightKey);
-    for (const key of mine) this.#inFlight.set(key, writing);
-    try {
-      const seen = await this.#dedup.seen(
-        new Map([...byWebhook].map(([webhookId, list]) => [webhookId, list.map((e) => e.jobId)])),
-      );
-      await settleAll(
-        [...byWebhook].map(([webhookId, list]) =>
-          this.#writeJobs(this.#targets.get(webhookId)!, fresh(list, seen.get(webhookId))),
-        ),
-      );
-    } finally {
-      settle();
-      for (const key of mine) if (this.#inFlight.get(key) === writing) this.#inFlight.delete(key);
-    }
+  /** One socket write for every webhook; answers the entries of refused batch jobs per webhook. */
+  async #write(byWebhook: Map<string, JobEntry[]>, singlesOnly: boolean): Promise<Map<string, JobEntry[]>> {
+    const writes: WebhookWrite[] = [...byWebhook].map(([webhookId, list]) => {
+      const target = this.#targets.get(webhookId)!;
+      const plan = {
+        webhook: target.webhook,
+        single: target.options,
+        batch: this.#batchOptions,
+        singlesOnly,
+      };
+      return { target, jobs: planJobs(list, plan) };
+    });
+    const clients = await Promise.all(writes.map(({ target }) => target.queue.client));
+    // From the first MULTI to the WAIT, no await: the commands go out in one write, in this order.
+    const sent = inOneWrite(this.#redis, () => {
+      this.#dedup.prepare();
+      const executed = writes.map((write, i) => this.#sendWrite(write, clients[i]!));
+      const last = writes.at(-1)!;
+      const confirmed = this.#replicas.required
+        ? this.#replicas.confirm(this.#redis, last.target.queue.toKey(last.jobs[0]!.jobId))
+        : undefined;
+      return { executed, confirmed };
+    });
+    // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
+    const results = await settleAll([...sent.executed, ...(sent.confirmed ? [sent.confirmed] : [])]);
+    const refused = new Map<string, JobEntry[]>();
+    writes.forEach(({ target, jobs }, i) => {
+      const gated = (results[i] as number[]).map((n) => jobs[n - 1]!).filter((job) => job.isBatch);
+      if (gated.length > 0)
+        refused.set(
+          target.webhook.id,
+          gated.flatMap((job) => job.entries),
+        );
+    });
+    return refused;
   }
 
   /**
-   * One MULTI per webhook: the jobs and, for a batching webhook, the dedup record of the messages
-   * in the jobs that Redis holds. Stored together or not at all, so a crash at any point cannot
-   * leave stored messages unrecorded (they would be stored again when the broker redelivers them).
-   * Sent as plain commands between MULTI and EXEC in one corked write on the shared connection
-   * (nothing else can be sent in between): an ioredis pipeline or transaction object (queue.addBulk
-   * builds one) copies all of BullMQ's scripts, ~80 µs and ~10 KB of garbage per write, the
-   * largest source of promoted garbage at 500 msg/s in the sampling heap profile.
+   * Sends one webhook's MULTI and answers the gate's refused job indexes once EXEC succeeded. Plain
+   * commands between MULTI and EXEC on the connection (nothing else can be sent in between): an
+   * ioredis pipeline or transaction object (queue.addBulk builds one) copies all of BullMQ's
+   * scripts, ~80 µs and ~10 KB of garbage per write.
    */
-  async #writeJobs(target: Target, entries: JobEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  #sendWrite({ target, jobs }: WebhookWrite, client: QueueClient): Promise<number[]> {
     const { queue, webhook } = target;
-    const client = await queue.client;
     const redis = this.#redis;
-    const jobs = this.#jobs(target, entries);
-    const stored: StoredJob[] = [];
     const ignore = () => undefined; // each command answers QUEUED or fails with the EXEC
-    // From MULTI to EXEC, no await: the commands go out in one write, in this order.
-    const executed = inOneWrite(redis, () => {
-      redis.multi({ pipeline: false }).catch(ignore);
-      for (const job of jobs) {
-        const jobId = job.opts?.jobId ?? `batch-${randomUUID()}`;
-        // addJob sends its command before its first await; test/routing/job-writer.test.ts would
-        // see it otherwise (the record, which counts only existing jobs, would miss it).
-        new Job(queue, job.name, job.data, job.opts, jobId).addJob(client).catch(ignore);
-        stored.push({
-          jobKey: queue.toKey(jobId),
-          messageKeys: isBatch(job.data) ? job.data.batch.map((item) => item.jobId) : [jobId],
-        });
+    const stored = jobs.map((job) => ({
+      jobKey: queue.toKey(job.jobId),
+      messageKeys: job.entries.map((e) => e.jobId),
+    }));
+    redis.multi({ pipeline: false }).catch(ignore);
+    this.#dedup.gate(webhook.id, stored).catch(ignore);
+    for (const job of jobs)
+      // addJob sends its command before its first await (test/routing/job-writer.test.ts checks
+      // the record, which counts only existing jobs, sees every job).
+      new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore);
+    this.#dedup.recordStored(webhook.id, stored).catch(ignore);
+    this.#extraCommands?.(
+      redis,
+      webhook,
+      jobs.flatMap((job) => job.entries),
+    );
+    return redis.exec().then((results) => {
+      if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
+      // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
+      for (const [err, result] of results.slice(0, jobs.length + 2)) {
+        if (err) {
+          if (String(err.message).startsWith('NOSCRIPT')) this.#dedup.forget();
+          throw err;
+        }
+        // BullMQ's add script answers a negative code instead of an id when it refuses the job.
+        if (typeof result === 'number' && result < 0)
+          throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);
       }
-      // One job per message needs no record: BullMQ refuses a job id it already has.
-      if (batchesFor(webhook)) this.#dedup.recordStored(webhook.id, stored).catch(ignore);
-      return redis.exec();
+      return results[0]![1] as number[];
     });
-    const results = await executed;
-    if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
-    for (const [err, result] of results.slice(0, stored.length)) {
-      if (err) throw err;
-      // BullMQ's add script answers a negative code instead of an id when it refuses the job.
-      if (typeof result === 'number' && result < 0)
-        throw new Error(`queue ${queue.name} refused a job (BullMQ code ${result})`);
-    }
-    const [recordErr] = results[stored.length] ?? [null];
-    if (recordErr)
-      this.#log.warn(
-        { err: recordErr, webhook: webhook.id },
-        'could not record stored messages for dedup: a redelivery of them would be delivered twice',
-      );
   }
 
-  #jobs(target: Target, entries: JobEntry[]): BulkJob[] {
-    const single = (entry: JobEntry): BulkJob => ({
-      name: entry.data.event.type,
-      data: entry.data,
-      opts: { ...target.options, jobId: entry.jobId },
-    });
-    if (!batchesFor(target.webhook)) return entries.map(single);
-    const jobs: BulkJob[] = [];
-    let batch: JobEntry[] = [];
-    const flush = () => {
-      if (batch.length === 1) jobs.push(single(batch[0]!));
-      else if (batch.length > 1) {
-        const items: BatchItem[] = batch.map(({ jobId, data }) => ({ jobId, data }));
-        jobs.push({ name: BATCH_JOB_NAME, data: { batch: items }, opts: this.#batchOptions });
-      }
-      batch = [];
-    };
-    for (const entry of entries) {
-      // A rejected message goes to its own job, which dead-letters it with the reason.
-      if (entry.data.reject) {
-        jobs.push(single(entry));
-        continue;
-      }
-      batch.push(entry);
-      if (batch.length >= target.webhook.batchSize) flush();
-    }
-    flush();
-    return jobs;
-  }
-
-  /** Closes the queues; the shared connection stays open (its owner closes it). */
+  /** Closes the queues; the connection stays open (its owner closes it). */
   async close(): Promise<void> {
     await Promise.all([...this.#targets.values()].map(({ queue }) => queue.close()));
   }
 }
 
-/** The entries not in `seen`, each key once (a DUP redelivery can sit in the same batch). */
-function fresh(list: JobEntry[], seen: Set<string> | undefined): JobEntry[] {
-  const keys = new Set<string>();
-  return list.filter((entry) => {
-    if (seen?.has(entry.jobId) || keys.has(entry.jobId)) return false;
-    keys.add(entry.jobId);
-    return true;
-  });
-}
-
-/** Waits for every write (no rejection left unobserved), then rethrows the first failure. */
-async function settleAll(writes: Array<Promise<unknown>>): Promise<void> {
+/** Waits for every promise (no rejection left unobserved); rethrows the first failure. */
+async function settleAll(writes: Array<Promise<unknown>>): Promise<unknown[]> {
   const results = await Promise.allSettled(writes);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-function inFlightKey(entry: JobEntry): string {
-  return `${entry.webhookId}\0${entry.jobId}`;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
 }

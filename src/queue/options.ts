@@ -5,6 +5,9 @@
 import type { JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
 
+/** Completed jobs kept per webhook, for the admin views; dedup does not depend on them. */
+export const COMPLETED_KEPT = 100;
+
 /** Names the worker's custom backoff strategy (see retryDelay). */
 export const BACKOFF_TYPE = 'flup-webhook';
 
@@ -12,12 +15,9 @@ export function jobOptionsFor(webhook: WebhookConfig, config: Config): JobsOptio
   return {
     attempts: webhook.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
-    // Completed jobs are the dedup memory: a redelivered message with the same job id adds nothing
-    // while its completed job exists. Age and count caps keep Redis bounded.
-    removeOnComplete: {
-      age: Math.ceil(config.ingest.dedupWindow / 1000),
-      count: config.delivery.completedMaxCount,
-    },
+    // Completed jobs go (the last few stay for inspection): the dedup memory, a sorted set of
+    // message keys (~100 B each against ~2.4 KB per job), refuses redeliveries.
+    removeOnComplete: { count: COMPLETED_KEPT },
     // Failed jobs are the dead letters.
     removeOnFail: { age: Math.ceil(config.delivery.deadLetterRetention / 1000) },
   };

@@ -72,6 +72,11 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
+  /** The SHA1 Redis knows the script by (EVALSHA). */
+  get sha(): string {
+    return this.#sha;
+  }
+
   async run(redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LuaScript } from './connection.js';
 
 export type ScriptName =
-  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-record-stored';
+  'release-lock' | 'renew-lock' | 'breaker-gate' | 'breaker-record' | 'dedup-gate' | 'dedup-record-stored';
 
 const loaded = new Map<ScriptName, LuaScript>();
 

@@ -45,7 +45,7 @@ test('writes each entry to its webhook queue with retention options; a repeated 
     assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'b'), ['k1']);
     const queue = new Queue(queueName('a'), { connection: redis, prefix });
     const job = await queue.getJob('k2');
-    assert.deepEqual(job?.opts.removeOnComplete, { age: 24 * 3600, count: 100_000 });
+    assert.deepEqual(job?.opts.removeOnComplete, { count: 100 });
     assert.equal(job?.opts.removeOnFail, false);
     assert.deepEqual(job?.data.event.data, { n: 'k2' });
     await queue.close();
@@ -116,6 +116,65 @@ test('batches: one job per batchSize messages; a rejected message and a rate-lim
   }
 });
 
+test('completed jobs go, their messages stay refused: a redelivery after the job left Redis (and after a restart) adds nothing; no placeholder is left', async () => {
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix },
+    webhooks: [hook('a', { batchSize: 1 }), hook('b', { batchSize: 10 })],
+  });
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  const queues = ['a', 'b'].map((id) => new Queue(queueName(id), { connection: redis, prefix }));
+  try {
+    await writer.addBulk([entry('a', 'k1'), entry('a', 'k2'), entry('b', 'k1'), entry('b', 'k2')]);
+    // Delivered and removed on completion: only the dedup record remembers them.
+    for (const queue of queues) await queue.obliterate({ force: true });
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'a'), []);
+    assert.equal(await redis.zcard(`${prefix}:dedup:a`), 2);
+
+    const restarted = new QueueJobWriter({ config, redis, logger: silentLogger() });
+    await restarted.addBulk([entry('a', 'k1'), entry('a', 'k3'), entry('b', 'k2'), entry('b', 'k3')]);
+    await restarted.addBulk([entry('a', 'k2'), entry('b', 'k1'), entry('b', 'k2')]);
+    await restarted.close();
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'a'), ['k3']);
+    const [, b] = queues;
+    const waiting = await b!.getJobs(['waiting']);
+    assert.deepEqual(
+      waiting.flatMap((j) => (isBatch(j.data) ? j.data.batch.map((i) => i.jobId) : [j.id])),
+      ['k3'],
+    );
+    // The gate's placeholders never outlive the write.
+    const stray = await redis.keys(`${prefix}:wh.*:k[12]`);
+    assert.deepEqual(stray, []);
+  } finally {
+    for (const queue of queues) await queue.close();
+    await writer.close();
+    await deleteKeys(SHARED_REDIS_URL, prefix);
+    redis.disconnect();
+  }
+});
+
+test('a placeholder left by an aborted write never refuses a new message', async () => {
+  const prefix = uniquePrefix('writer');
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix },
+    webhooks: [hook('a', { batchSize: 1 })],
+  });
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'writer-test' });
+  const writer = new QueueJobWriter({ config, redis, logger: silentLogger() });
+  try {
+    await redis.hset(`${prefix}:${queueName('a')}:k1`, 'flup:gate', '1');
+    await writer.addBulk([entry('a', 'k1')]);
+    assert.deepEqual(await jobIds(SHARED_REDIS_URL, prefix, 'a'), ['k1']);
+  } finally {
+    await writer.close();
+    await deleteKeys(SHARED_REDIS_URL, prefix);
+    redis.disconnect();
+  }
+});
+
 test('an injected jobOptions function decides the options per webhook', async () => {
   const prefix = uniquePrefix('writer');
   const config = configFrom({ source: { kind: 'mqtt' }, redis: { prefix }, webhooks: [hook('a')] });
@@ -165,6 +224,13 @@ test('rejects while Redis is down, succeeds once it is back', async () => {
     }
     assert.ok(stored);
     assert.deepEqual(await jobIds(server.url, prefix, 'b'), ['k2']);
+
+    // The restarted server had none of the dedup scripts: the writer loaded them again.
+    await writer.addBulk([entry('a', 'k3')]);
+    await writer.addBulk([entry('a', 'k3')]);
+    // (k1 went with the killed server: it kept nothing on disk.)
+    assert.deepEqual((await jobIds(server.url, prefix, 'a')).sort(), ['k2', 'k3']);
+    assert.equal(await redis.zcard(`${prefix}:dedup:a`), 2);
   } finally {
     await writer.close();
     redis.disconnect();

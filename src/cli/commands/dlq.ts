@@ -1,10 +1,12 @@
 /**
  * flup-bridge dlq list [--webhook W] [--since T] [--json]
- * flup-bridge dlq replay <id> --webhook W | dlq replay --webhook W [--since T]
- * flup-bridge dlq purge [--webhook W] [--since T]
+ * flup-bridge dlq replay <id> --webhook W | dlq replay (--webhook W | --all) [--since T]
+ * flup-bridge dlq purge (--webhook W | --all) [--since T]
+ * Replaying or purging every webhook's dead letters has to say --all.
  */
-import { parseDuration } from '../../config/index.js';
+import { parseDuration, secretValues } from '../../config/index.js';
 import { createRedisClient, describeRedisTarget, redisTarget } from '../../redis/index.js';
+import { scrub } from '../../core/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
 import {
@@ -16,7 +18,7 @@ import {
 } from '../context.js';
 
 const USAGE =
-  'usage: dlq list [--webhook W] [--since T] [--json] | dlq replay <id> --webhook W | dlq replay --webhook W [--since T] | dlq purge [--webhook W] [--since T]';
+  'usage: dlq list [--webhook W] [--since T] [--json] | dlq replay <id> --webhook W | dlq replay (--webhook W | --all) [--since T] | dlq purge (--webhook W | --all) [--since T]';
 
 /** An ISO time, or a duration back from now ("1h", "30m", "7d"). */
 export function parseSince(value: string | undefined, now = Date.now()): Date | undefined {
@@ -54,11 +56,26 @@ export function formatTable(letters: DeadLetter[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** Replay and purge name a webhook, or say --all; an id needs its webhook. */
+function checkScope(action: string, id: string | undefined, webhook: string | undefined, all: boolean): void {
+  if (webhook !== undefined && all)
+    throw new CliError(`dlq ${action}: give --webhook W or --all, not both`, 2);
+  if (id !== undefined && webhook === undefined)
+    throw new CliError(`dlq ${action} <id> needs --webhook W (the webhook of that dead letter)`, 2);
+  if (webhook === undefined && !all) {
+    throw new CliError(
+      `dlq ${action} needs --webhook W (and an id, or --since T), or --all for every webhook's dead letters`,
+      2,
+    );
+  }
+}
+
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(ctx, {
     webhook: { type: 'string' },
     since: { type: 'string' },
     json: { type: 'boolean' },
+    all: { type: 'boolean' },
   });
   const [action, id, ...extra] = positionals;
   if (
@@ -69,9 +86,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   ) {
     throw new CliError(USAGE, 2);
   }
-  if (action === 'replay' && values.webhook === undefined) {
-    throw new CliError('dlq replay needs --webhook W (and an id, or --since T, or neither for all of W)', 2);
-  }
+  if (action !== 'list') checkScope(action, id, values.webhook, values.all === true);
   const since = parseSince(values.since);
   const config = loadCommandConfig(ctx, configFile(ctx, values.config));
   const target = redisTarget(config.redis);
@@ -82,7 +97,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     if (action === 'list') {
       const letters = await deadLetters.list(query);
-      ctx.stdout.write((values.json ? JSON.stringify(letters, null, 2) : formatTable(letters)) + '\n');
+      const text = values.json ? JSON.stringify(letters, null, 2) : formatTable(letters);
+      // Receivers' answers and error texts may echo secrets: the same scrub as log lines.
+      ctx.stdout.write(scrub(text, secretValues(config)) + '\n');
     } else if (action === 'replay') {
       const n = await deadLetters.replay({ ...query, id });
       ctx.stdout.write(`replayed ${n} dead letter${n === 1 ? '' : 's'}\n`);

@@ -4,7 +4,7 @@
  * use it, keep the error for the receivers, or wait and try again.
  */
 import { request, type Dispatcher } from 'undici';
-import type { TokenProvider } from '../../auth/index.js';
+import { vendorErrorCode, type TokenProvider } from '../../auth/index.js';
 
 /** Outcomes, also the `outcome` label of enrichment_calls_total. */
 export type FaultKind =
@@ -22,8 +22,6 @@ export interface FetchOptions {
   dispatcher?: Dispatcher;
   timeoutMs: number;
 }
-
-const MAX_ERROR_BODY = 300;
 
 function field(obj: unknown, key: string): unknown {
   return obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined;
@@ -92,7 +90,17 @@ export async function fetchFlightStatus(url: string, options: FetchOptions): Pro
     options.apiToken.invalidate();
   }
   const { status, headers, text } = answer!;
-  const excerpt = text.slice(0, MAX_ERROR_BODY).replace(/\s+/g, ' ').trim();
+  // Summarised (status and error code), never copied: the text reaches receivers.
+  const summary = (): string => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const code = vendorErrorCode(json, (name) => headers[name]);
+    return code ? `: ${code}` : '';
+  };
   if (status === 200) {
     let body: unknown;
     try {
@@ -135,11 +143,11 @@ export async function fetchFlightStatus(url: string, options: FetchOptions): Pro
     return {
       kind: 'fault',
       outcome: 'server-error',
-      message: `${what} answered ${status}: ${excerpt}`,
+      message: `${what} answered ${status}${summary()}`,
       retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
     };
   }
   if (status === 404)
     return { kind: 'error', outcome: 'not-found', message: `${what} answered 404: no such flight` };
-  return { kind: 'error', outcome: 'client-error', message: `${what} answered ${status}: ${excerpt}` };
+  return { kind: 'error', outcome: 'client-error', message: `${what} answered ${status}${summary()}` };
 }

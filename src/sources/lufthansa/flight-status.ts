@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import type { Metrics } from '../../core/index.js';
+import { scrub, type Metrics, type SecretRegistry } from '../../core/index.js';
 import type { TokenProvider } from '../../auth/index.js';
 import type { Clock } from '../../core/index.js';
 import type { EnrichmentConfig, WebhookConfig } from '../../config/index.js';
@@ -17,6 +17,7 @@ import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
 import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';
 import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-store.js';
 import { relatedLink } from './related-link.js';
+import { checkFlightStatusLink } from './flight-status-link.js';
 import { DeferDelivery, type Enricher, type EventEnvelope } from '../../queue/index.js';
 
 export interface FlightStatusEnricherOptions {
@@ -30,6 +31,8 @@ export interface FlightStatusEnricherOptions {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
+  /** Secret values scrubbed from flightStatusError (as from log lines). */
+  secrets?: SecretRegistry;
   /** HTTP client for the calls; by default the enricher owns an undici Agent (closed by close()). */
   dispatcher?: Dispatcher;
   /** How often a worker waiting for another's call looks at the cache. */
@@ -123,16 +126,10 @@ export class FlightStatusEnricher implements Enricher {
         ...withoutStatus(event),
         flightStatusError: 'the notification has no Meta.Link with @Rel "related": nothing to fetch',
       };
-    let url: URL;
-    try {
-      url = new URL(link);
-    } catch {
-      return {
-        ...withoutStatus(event),
-        flightStatusError: `the related link "${link.slice(0, 200)}" is not a URL`,
-      };
-    }
-    if (url.origin !== this.#apiOrigin) return this.#refuseForeign(event, url);
+    const checked = checkFlightStatusLink(link, this.#options.apiBase);
+    if (checked.kind === 'foreign') return this.#refuseForeign(event, checked.url);
+    if (checked.kind === 'refused') return this.#withError(event, checked.reason);
+    const { url } = checked;
 
     const resolution = await this.#resolveShared(url.href, freshnessFloor(event));
     if (resolution.kind === 'wait')
@@ -141,7 +138,7 @@ export class FlightStatusEnricher implements Enricher {
     const { answer } = resolution;
     return 'flights' in answer
       ? { ...withoutStatus(event), flightStatus: answer.flights, flightStatusFetchedAt: answer.fetchedAt }
-      : { ...withoutStatus(event), flightStatusError: answer.error };
+      : this.#withError(event, answer.error);
   }
 
   /** The API token goes to apiBase's origin only: a link elsewhere is reported, never fetched. */
@@ -154,10 +151,16 @@ export class FlightStatusEnricher implements Enricher {
         `related link points at ${url.host}, not at the API host ${apiHost}: not fetched (the API token is only sent to ${this.#apiOrigin})`,
       );
     }
-    return {
-      ...withoutStatus(event),
-      flightStatusError: `the related link points at ${url.origin}, not at the Lufthansa API (${this.#apiOrigin}): not fetched, so that the API token is not sent elsewhere`,
-    };
+    return this.#withError(
+      event,
+      `the related link points at ${url.origin}, not at the Lufthansa API (${this.#apiOrigin}): not fetched, so that the API token is not sent elsewhere`,
+    );
+  }
+
+  /** The event with flightStatusError, scrubbed of every secret like a log line (it goes to receivers). */
+  #withError(event: EventEnvelope, error: string): EventEnvelope {
+    const secrets = this.#options.secrets?.values() ?? [];
+    return { ...withoutStatus(event), flightStatusError: scrub(error, secrets) };
   }
 
   #waitOrGiveUp(event: EventEnvelope, firstTriedAt: number, reason: string, delayMs: number): EventEnvelope {
@@ -166,10 +169,10 @@ export class FlightStatusEnricher implements Enricher {
     let delay = delayMs;
     if (onError === 'deliver') {
       if (waited >= maxWait) {
-        return {
-          ...withoutStatus(event),
-          flightStatusError: `${reason}; delivered without the flight status after waiting ${Math.round(waited / 1000)} s (enrichment.maxWait)`,
-        };
+        return this.#withError(
+          event,
+          `${reason}; delivered without the flight status after waiting ${Math.round(waited / 1000)} s (enrichment.maxWait)`,
+        );
       }
       // Come back no later than maxWait so the give-up happens on time.
       delay = Math.min(delay, maxWait - waited);

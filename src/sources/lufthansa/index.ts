@@ -23,6 +23,7 @@ export function createEnricher(deps: AppDeps, apiToken: TokenProvider): FlightSt
     logger: deps.logger.child({ module: 'enrichment' }),
     metrics: deps.metrics,
     clock: deps.clock,
+    secrets: deps.secrets,
   });
 }
 

@@ -1,5 +1,6 @@
 /** A generic MQTT source: the configured username/password never change, so renew returns them. */
 import type { MqttSourceConfig } from '../../config/index.js';
+import { maskUrl } from '../../config/index.js';
 import type { CredentialStatus } from '../../admin/index.js';
 import type { BrokerCredentials, CredentialSource, RenewReason } from '../types.js';
 
@@ -15,7 +16,7 @@ export class StaticMqttCredentials implements CredentialSource {
       password: source.password,
       endpoint: '',
     };
-    this.#endpoint = withoutUserInfo(source.url);
+    this.#endpoint = maskUrl(source.url, { dropUserInfo: true, fallback: '' });
   }
 
   async get(): Promise<BrokerCredentials> {
@@ -28,17 +29,5 @@ export class StaticMqttCredentials implements CredentialSource {
 
   status(): CredentialStatus | undefined {
     return { clientId: this.#credentials.clientId, endpoint: this.#endpoint };
-  }
-}
-
-/** The broker URL for display, without a user:password@ part. */
-function withoutUserInfo(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '';
   }
 }
