@@ -4,7 +4,6 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import { maskUrl } from '../config/index.js';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
