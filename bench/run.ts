@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ALL_SYSTEMS, parseBenchArgs, USAGE, type BenchOptions } from './lib/args.js';
 import { runCell, type CellResult, type Harness, type Scenario } from './lib/cell.js';
 import { compileChildren } from './lib/compile.js';
-import { startMosquitto, startRedis, type Server } from './lib/infra.js';
+import { startMosquitto, startRedis, startRedisReplica, type Server } from './lib/infra.js';
 import { forkTracked, installExitHandlers, killAllNow, stopProcess } from './lib/procs.js';
 import { writeReport } from './lib/report.js';
 import { topicFilterFor } from './lib/message.js';
@@ -105,7 +105,13 @@ async function main(): Promise<number> {
     direct,
     naiveBullmq,
     nodeRed,
-    ...flupSystems(repoRoot, options.flupRunner, options.flupWebhook, options.flupDist),
+    ...flupSystems(
+      repoRoot,
+      options.flupRunner,
+      options.flupWebhook,
+      options.flupDist,
+      options.minReplicas > 0 ? { minReplicas: options.minReplicas } : {},
+    ),
   ].filter((s) => wanted.has(s.id));
   specs.sort((a, b) => ALL_SYSTEMS.indexOf(a.id as never) - ALL_SYSTEMS.indexOf(b.id as never));
   const nodeRedVersion = wanted.has('nodered') ? await ensureNodeRed(repoRoot) : undefined;
@@ -118,6 +124,7 @@ async function main(): Promise<number> {
   try {
     const redis = await startRedis();
     servers.push(redis);
+    for (let i = 0; i < options.minReplicas; i++) servers.push(await startRedisReplica(redis));
     const mosquitto = await startMosquitto({ maxInflight: options.inflight });
     servers.push(mosquitto);
     const receiver = forkTracked('receiver', join(jsDir, 'receiver.js'), [], {

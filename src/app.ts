@@ -15,7 +15,7 @@ import {
   type Logger,
   type Part,
 } from './core/index.js';
-import { connectRedis, type Redis } from './redis/index.js';
+import { createRedisClient, redisTarget, type RedisClient } from './redis/index.js';
 import { createTelemetry, telemetryOff, type Telemetry } from './telemetry/index.js';
 import { buildParts } from './parts.js';
 
@@ -47,9 +47,10 @@ export function createDeps(config: Config, options: AppOptions = {}): AppDeps {
   const secrets = options.secrets ?? new SecretRegistry();
   secrets.addAll(secretValues(config));
   const logger = options.logger ?? createLogger({ ...config.log, secrets: () => secrets.values() });
-  const connections: Redis[] = [];
+  const target = redisTarget(config.redis);
+  const connections: RedisClient[] = [];
   const connect = (name: string, blocking = false) => {
-    const client = connectRedis(config.redis.url, { name, blocking });
+    const client = createRedisClient(target, { name, blocking });
     // ioredis emits 'error' on every failed reconnect; the parts report outages themselves.
     client.on('error', () => undefined);
     connections.push(client);

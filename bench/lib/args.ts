@@ -34,6 +34,8 @@ export interface BenchOptions {
   /** flight: Lufthansa-format notifications on prd/FlightUpdate/...; generic: ~600-byte generic
    * JSON on a non-Lufthansa topic (bench/sensors/...), what any MQTT source sends. */
   payload: PayloadKind;
+  /** Replicas of the bench Redis, and flup-bridge's redis.minReplicas (0 = none, the default). */
+  minReplicas: number;
   cpuProf: boolean;
   report: boolean;
   reportFile: string;
@@ -64,6 +66,8 @@ export const USAGE = `npm run bench -- [options]
                         repeatable; the report then says the defaults were changed
   --payload K           flight (Lufthansa format, default) or generic (~600-byte generic JSON on
                         bench/sensors/..., as from any MQTT source)
+  --min-replicas N      start N replicas of the bench Redis and run flup-bridge with
+                        redis.minReplicas N (PUBACK after WAIT N); default 0
   --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
   --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
   --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
@@ -116,6 +120,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       'flup-webhook': { type: 'string', multiple: true },
       'flup-dist': { type: 'string' },
       payload: { type: 'string' },
+      'min-replicas': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       'report-file': { type: 'string' },
@@ -161,6 +166,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       }),
     ),
     payload,
+    minReplicas: int(values['min-replicas'], 0, 'min-replicas'),
     cpuProf: values['cpu-prof'] ?? false,
     report: !(values['no-report'] ?? false),
     reportFile: values['report-file'] ?? 'docs/BENCHMARKS.md',

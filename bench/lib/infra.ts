@@ -64,6 +64,33 @@ export async function startRedis(replicaOf?: number): Promise<Server> {
   return startServer('redis-server', port, dir, 'redis-server', args, `redis://127.0.0.1:${port}`);
 }
 
+/** A replica of `master` (same settings), resolved once its link is up. */
+export async function startRedisReplica(master: Server): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'flup-bench-redis-replica-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  args.push('--dir', dir, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
+  args.push('--replicaof', '127.0.0.1', new URL(master.url).port);
+  const replica = await startServer(
+    'redis-replica',
+    port,
+    dir,
+    'redis-server',
+    args,
+    `redis://127.0.0.1:${port}`,
+  );
+  const client = new Redis(replica.url, { maxRetriesPerRequest: 1 });
+  try {
+    for (let i = 0; i < 300; i++) {
+      if ((await client.info('replication')).includes('master_link_status:up')) return replica;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`redis replica ${replica.url} did not sync with ${master.url}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
 export async function startMosquitto(options: { maxInflight: number }): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flup-bench-mosquitto-'));

@@ -34,10 +34,11 @@ function config(
   clientId: string,
   adminPort: number,
   extra: Record<string, unknown>,
+  redisExtra: Record<string, unknown>,
 ): object {
   return {
     source: { kind: 'mqtt', mqtt: { url: ctx.mqttUrl, clientId, topics: [ctx.topic], qos: 1 } },
-    redis: { url: ctx.redisUrl, prefix: `bench-${ctx.cell}` },
+    redis: { url: ctx.redisUrl, prefix: `bench-${ctx.cell}`, ...redisExtra },
     webhooks: ctx.targets.map((url, i) => ({
       id: `target-${i}`,
       url,
@@ -93,6 +94,7 @@ function flupSystem(
   runner: () => FlupRunner,
   webhookExtra: Record<string, unknown>,
   distDir?: string,
+  redisExtra: Record<string, unknown> = {},
 ): SystemSpec {
   return {
     id,
@@ -111,7 +113,7 @@ function flupSystem(
         const port = await freePort();
         // One file per process: only the admin port differs.
         const file = join(ctx.workDir, `flup-${role}-${i}.yaml`);
-        writeFileSync(file, stringify(config(ctx, clientId, port, webhookExtra)));
+        writeFileSync(file, stringify(config(ctx, clientId, port, webhookExtra, redisExtra)));
         const log = openSync(join(ctx.workDir, `flup-${role}-${i}.log`), 'a');
         const nodeArgs = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : [];
         // Experiments only (e.g. --trace-gc): extra node flags for the flup-bridge processes.
@@ -172,13 +174,18 @@ export function flupSystems(
   wanted?: FlupRunner,
   webhookExtra: Record<string, unknown> = {},
   distDir?: string,
+  /** Keys merged into the redis section (e.g. minReplicas with --min-replicas). */
+  redisExtra: Record<string, unknown> = {},
 ): SystemSpec[] {
   const runner = () => flupRunner(repoRoot, wanted);
-  const tuned = Object.keys(webhookExtra).length
-    ? ` (webhooks: ${Object.entries(webhookExtra)
-        .map(([k, v]) => `${k} ${String(v)}`)
-        .join(', ')})`
-    : '';
+  const listed = (what: string, keys: Record<string, unknown>) =>
+    Object.keys(keys).length
+      ? `${what}: ${Object.entries(keys)
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', ')}`
+      : '';
+  const changes = [listed('webhooks', webhookExtra), listed('redis', redisExtra)].filter(Boolean);
+  const tuned = changes.length ? ` (${changes.join('; ')})` : '';
   return [
     flupSystem(
       'flup',
@@ -187,6 +194,7 @@ export function flupSystems(
       runner,
       webhookExtra,
       distDir,
+      redisExtra,
     ),
     flupSystem(
       'flup-1w',
@@ -195,6 +203,7 @@ export function flupSystems(
       runner,
       webhookExtra,
       distDir,
+      redisExtra,
     ),
     flupSystem(
       'flup-split',
@@ -203,6 +212,7 @@ export function flupSystems(
       runner,
       webhookExtra,
       distDir,
+      redisExtra,
     ),
   ];
 }

@@ -7,7 +7,7 @@
  * after MINUTE_TTL_MS: at most ~70 hashes per webhook.
  */
 import type { Clock, Metrics } from '../core/index.js';
-import { RedisKeys, type Redis } from '../redis/index.js';
+import { RedisKeys, type RedisClient } from '../redis/index.js';
 import {
   NOT_ATTEMPTS,
   quantile,
@@ -30,14 +30,14 @@ export interface MinutePoint {
 }
 
 export interface DeliveryHistoryOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   metrics: Metrics;
   clock: Clock;
 }
 
 export class DeliveryHistory {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #metrics: Metrics;
   readonly #clock: Clock;

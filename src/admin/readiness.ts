@@ -4,7 +4,7 @@
  * traffic from it anyway). Tokens and credentials are reported but never make a process unready:
  * restarting it would not fix them, and deliveries wait for them on their own.
  */
-import type { Redis } from '../redis/index.js';
+import type { RedisClient } from '../redis/index.js';
 import type { IngestStatus, StatusSources } from './status.js';
 
 export interface CheckResult {
@@ -21,7 +21,7 @@ export interface Readiness {
 
 const PING_TIMEOUT_MS = 1000;
 
-export async function checkRedis(redis: Redis): Promise<CheckResult> {
+export async function checkRedis(redis: RedisClient): Promise<CheckResult> {
   // A client that is reconnecting would queue the PING; answer at once instead.
   if (redis.status !== 'ready') return { ok: false, required: true, error: `connection is ${redis.status}` };
   const started = Date.now();
@@ -119,7 +119,7 @@ export function checkCredentials(sources: StatusSources): CheckResult | undefine
   };
 }
 
-export async function readiness(redis: Redis, sources: StatusSources): Promise<Readiness> {
+export async function readiness(redis: RedisClient, sources: StatusSources): Promise<Readiness> {
   const checks: Record<string, CheckResult> = { redis: await checkRedis(redis), mqtt: checkMqtt(sources) };
   const tokens = checkTokens(sources);
   if (tokens) checks.tokens = tokens;

@@ -2,7 +2,7 @@
  * An oauth2-pkce provider's tokens in Redis: the refresh token from `flup-bridge auth login`, and
  * the latest access token so replicas share it instead of each spending the (rotating) refresh token.
  */
-import { type Redis, RedisKeys } from '../redis/index.js';
+import { type RedisClient, RedisKeys } from '../redis/index.js';
 
 export interface StoredTokens {
   refreshToken: string;
@@ -20,7 +20,7 @@ export function tokenKey(prefix: string, providerId: string): string {
 
 export class RefreshTokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

@@ -1,7 +1,7 @@
 /** What a command receives, and the helpers every command shares. */
 import { loadConfig, secretValues, type Config } from '../config/index.js';
 import { createLogger, SecretRegistry, type Logger } from '../core/index.js';
-import { connectRedis, type Redis } from '../redis/index.js';
+import { createRedisClient, redisTarget, type RedisClient } from '../redis/index.js';
 
 export interface CommandContext {
   argv: string[];
@@ -37,7 +37,7 @@ export function loadCommandConfig(
 export interface CommandRuntime {
   logger: Logger;
   secrets: SecretRegistry;
-  redis: Redis;
+  redis: RedisClient;
   close(): void;
 }
 
@@ -50,7 +50,7 @@ export function commandRuntime(ctx: CommandContext, config: Config, name: string
     destination: ctx.stderr as unknown as NodeJS.WritableStream & { write(msg: string): void },
     secrets: () => secrets.values(),
   });
-  const redis = connectRedis(config.redis.url, { name });
+  const redis = createRedisClient(redisTarget(config.redis), { name });
   // Connection errors surface through the command's own calls.
   redis.on('error', () => undefined);
   return { logger, secrets, redis, close: () => redis.disconnect() };

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import type { PkceProviderConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';
-import type { Redis } from '../redis/index.js';
+import type { RedisClient } from '../redis/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import { AuthError, errorMessage } from '../auth/index.js';
 import type { FetchLike } from '../auth/index.js';
@@ -18,7 +18,7 @@ import { RefreshTokenStore, tokenKey } from '../auth/index.js';
 
 export interface PkceLoginOptions {
   provider: PkceProviderConfig;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** Where the authorize URL and progress go (the terminal). */

@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { ConfigValueError, isPlainObject } from './formats.js';
-import { envName, isLeaf, leaves, schema, type LeafSchema, type SchemaTree } from './schema.js';
+import {
+  DEFAULT_REDIS_URL,
+  envName,
+  isLeaf,
+  leaves,
+  schema,
+  type LeafSchema,
+  type SchemaTree,
+} from './schema.js';
 import { checkUniqueIds, validateList, type ConfigIssue } from './spec.js';
 import type { Config } from './types.js';
 import { unitlessDurations } from './unitless.js';
@@ -167,8 +175,33 @@ function validateLeaf(value: unknown, leaf: LeafSchema, path: string, issues: Co
   }
 }
 
+/** Exactly one of redis.url, redis.sentinel, redis.cluster; none = the default URL. */
+function checkRedisTarget(config: Config, issues: ConfigIssue[]): void {
+  const { redis } = config;
+  const given = [
+    redis.url !== '' ? 'redis.url' : undefined,
+    redis.sentinel.nodes.length > 0 || redis.sentinel.name !== '' ? 'redis.sentinel' : undefined,
+    redis.cluster.nodes.length > 0 ? 'redis.cluster' : undefined,
+  ].filter((key): key is string => key !== undefined);
+  if (given.length > 1) {
+    issues.push({
+      path: 'redis',
+      message: `give exactly one of redis.url, redis.sentinel, redis.cluster (got ${given.join(' and ')})`,
+    });
+    return;
+  }
+  if (given[0] === 'redis.sentinel') {
+    if (redis.sentinel.name === '')
+      issues.push({ path: 'redis.sentinel.name', message: 'is required with redis.sentinel.nodes' });
+    if (redis.sentinel.nodes.length === 0)
+      issues.push({ path: 'redis.sentinel.nodes', message: 'is required with redis.sentinel.name' });
+  }
+  if (given.length === 0) redis.url = DEFAULT_REDIS_URL;
+}
+
 /** Rules that span keys. */
 function crossCheck(config: Config, issues: ConfigIssue[]): void {
+  checkRedisTarget(config, issues);
   if (config.source.kind === 'lufthansa' && config.role !== 'worker') {
     for (const key of ['clientKey', 'clientSecret'] as const) {
       if (config.source.lufthansa[key] === '') {

@@ -57,6 +57,46 @@ const protocolVersion = (value: unknown): 4 | 5 => {
   throw new ConfigValueError('must be 4 (MQTT 3.1.1) or 5 (MQTT 5)');
 };
 const port = checkInt(1, 65535);
+/** Used when none of redis.url, redis.sentinel.nodes, redis.cluster.nodes is set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const HOST_PORT = /^\[?[^\]\s,]+?\]?:(\d{1,5})$/;
+function checkHostPortList(value: unknown): string[] {
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
+  const nodes = checkStringList(list);
+  for (const node of nodes) {
+    const m = HOST_PORT.exec(node);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535)
+      throw new ConfigValueError(`must be a list of host:port, got ${JSON.stringify(node)}`);
+  }
+  return nodes;
+}
+/** The shape of the one-string Sentinel / Cluster forms; redis/target-url.ts parses them at start. */
+const REDIS_HA_URL = /^rediss?\+(sentinel|cluster):\/\/(?:[^@/]*@)?([^/?]+)(?:\/([^?]*))?(?:\?.*)?$/;
+function checkRedisUrl(value: unknown): string {
+  if (value === '') return '';
+  const url = checkString(value);
+  const ha = REDIS_HA_URL.exec(url);
+  if (!ha) {
+    return checkUrlWithProtocols(
+      url,
+      ['redis:', 'rediss:'],
+      'a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
+    );
+  }
+  const [, kind, hosts, path = ''] = ha;
+  checkHostPortList(hosts);
+  if (kind === 'sentinel' && (path === '' || path.includes('/')))
+    throw new ConfigValueError('redis+sentinel:// needs the master name as its path');
+  if (kind === 'cluster' && path !== '')
+    throw new ConfigValueError('a cluster URL has no path (a cluster has only db 0)');
+  return url;
+}
 const idCheck = (value: unknown): string => {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(value)) {
     throw new ConfigValueError('must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
@@ -382,28 +422,83 @@ export const schema: SchemaTree = {
   },
   redis: {
     url: {
-      doc: 'Redis URL (redis:// or rediss://).',
-      default: 'redis://127.0.0.1:6379',
-      check: (v) => checkUrlWithProtocols(v, ['redis:', 'rediss:'], 'a redis:// or rediss:// URL'),
+      doc: `Redis URL: redis:// or rediss:// (one server, or a managed primary endpoint), redis+sentinel://[:password@]host:port,.../<name> or redis+cluster://host:port,.... Default ${DEFAULT_REDIS_URL} when neither redis.sentinel nor redis.cluster is set; give exactly one of the three.`,
+      default: '',
+      check: checkRedisUrl,
       env: 'FLUP_REDIS_URL',
       sensitive: true,
     },
+    sentinel: {
+      name: {
+        doc: 'Sentinel: the primary name the sentinels monitor (with redis.sentinel.nodes).',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_NAME',
+      },
+      nodes: {
+        doc: 'Sentinel: the sentinels, host:port (a list, or comma-separated in the env var). Setting it selects Sentinel.',
+        default: [],
+        check: checkHostPortList,
+        env: 'FLUP_REDIS_SENTINEL_NODES',
+      },
+      password: {
+        doc: 'Sentinel: password (AUTH) of the Redis primary and replicas.',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_PASSWORD',
+        sensitive: true,
+      },
+      sentinelPassword: {
+        doc: 'Sentinel: password of the sentinels themselves (requirepass in sentinel.conf).',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_SENTINEL_SENTINEL_PASSWORD',
+        sensitive: true,
+      },
+      tls: {
+        doc: 'Sentinel: TLS to the sentinels and to Redis.',
+        default: false,
+        check: checkBoolean,
+        env: 'FLUP_REDIS_SENTINEL_TLS',
+      },
+    },
+    cluster: {
+      nodes: {
+        doc: 'Redis Cluster: seed nodes, host:port (a list, or comma-separated in the env var); the rest is discovered. Setting it selects Cluster.',
+        default: [],
+        check: checkHostPortList,
+        env: 'FLUP_REDIS_CLUSTER_NODES',
+      },
+      password: {
+        doc: 'Redis Cluster: password (AUTH) of the nodes.',
+        default: '',
+        check: checkString,
+        env: 'FLUP_REDIS_CLUSTER_PASSWORD',
+        sensitive: true,
+      },
+      tls: {
+        doc: 'Redis Cluster: TLS to the nodes.',
+        default: false,
+        check: checkBoolean,
+        env: 'FLUP_REDIS_CLUSTER_TLS',
+      },
+    },
+    minReplicas: {
+      doc: 'Replicas that must have a batch (WAIT) before ingest PUBACKs it; 0 = do not wait. On a timeout the batch is not acknowledged (the broker redelivers).',
+      default: 0,
+      check: checkInt(0, 16),
+      env: 'FLUP_REDIS_MIN_REPLICAS',
+    },
+    minReplicasTimeout: {
+      ...duration('How long ingest waits for redis.minReplicas replicas per write batch.', '1s'),
+      env: 'FLUP_REDIS_MIN_REPLICAS_TIMEOUT',
+    },
     prefix: {
-      doc: 'Key prefix of every queue and record; use {braces} for Redis Cluster hash tags.',
+      doc: 'Key prefix of every queue and record. No {braces}: on Redis Cluster each webhook gets its own hash tag (see README, Redis Cluster).',
       default: 'flup',
       check: checkNonEmptyString,
       env: 'FLUP_REDIS_PREFIX',
     },
-    minReplicas: {
-      doc: 'Replicas that must confirm a batch (Redis WAIT) before ingest acknowledges it to the broker; 0 = acknowledge once the primary has it. Guards against losing acknowledged messages in a failover.',
-      default: 0,
-      check: checkInt(0, 100),
-      env: 'FLUP_REDIS_MIN_REPLICAS',
-    },
-    minReplicasTimeout: duration(
-      'Longest WAIT for redis.minReplicas; on a timeout the batch is not acknowledged (the broker redelivers it).',
-      '1s',
-    ),
   },
   source: {
     kind: {
@@ -564,8 +659,8 @@ export const schema: SchemaTree = {
     dedupWindow: duration('A redelivered message is recognised for this long.', '24h'),
     leaderLockTtl: duration('Leader lock lifetime; a standby takes over within it.', '15s'),
     writeFailureGrace: duration(
-      'How long ingest may be paused by Redis refusing writes (e.g. maxmemory) before /readyz says not ready.',
-      '30s',
+      'How long ingest may be paused by Redis refusing writes (maxmemory, a failover) before /readyz says not ready; 0 = at once.',
+      '0s',
     ),
     reconnectMaxDelay: duration('Cap of the reconnect backoff.', '30s'),
     sessionExpiryInterval: duration(

@@ -7,12 +7,31 @@
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'all' | 'ingest' | 'worker';
 
+export interface RedisSentinelConfig {
+  name: string;
+  /** host:port of each sentinel; empty = not Sentinel. */
+  nodes: string[];
+  password: string;
+  sentinelPassword: string;
+  tls: boolean;
+}
+
+export interface RedisClusterConfig {
+  /** host:port seed nodes; empty = not Cluster. */
+  nodes: string[];
+  password: string;
+  tls: boolean;
+}
+
 export interface RedisConfig {
+  /** "" only when redis.sentinel or redis.cluster is set (loadConfig fills the default). */
   url: string;
+  sentinel: RedisSentinelConfig;
+  cluster: RedisClusterConfig;
   prefix: string;
-  /** Replicas that must confirm a write (WAIT) before its PUBACKs; 0 = none. */
+  /** Replicas that must confirm a write batch (WAIT) before its PUBACKs; 0 = none. */
   minReplicas: number;
-  /** ms. */
+  /** WAIT timeout per write batch, ms. */
   minReplicasTimeout: number;
 }
 

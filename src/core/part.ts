@@ -3,8 +3,8 @@
  * returns Parts. It lives on the ground floor so parts never import the App that wires them.
  */
 import type { Config } from '../config/index.js';
-// ioredis's type, not redis/'s re-export: redis/ uses core's backoff, and madge counts type imports.
-import type { Redis } from 'ioredis';
+// ioredis's types, not redis/'s re-export: redis/ uses core's backoff, and madge counts type imports.
+import type { Cluster, Redis } from 'ioredis';
 import type { Telemetry } from '../telemetry/index.js';
 import type { Clock } from './clock.js';
 import type { Logger, SecretRegistry } from './logger.js';
@@ -25,9 +25,9 @@ export interface AppDeps {
   clock: Clock;
   secrets: SecretRegistry;
   /** A non-blocking connection shared for commands (ingest writes, caches, locks). */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** A new connection for a blocking user (BullMQ workers). */
-  connectRedis(name: string, blocking?: boolean): Redis;
+  connectRedis(name: string, blocking?: boolean): Redis | Cluster;
   /** Tracing; absent or telemetryOff = off (no spans, no carriers, no traceparent header). */
   telemetry?: Telemetry;
 }

@@ -4,7 +4,7 @@
  */
 import { Job, Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis/index.js';
+import type { RedisClient } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
 import type { DeadLetter, DeadLetterAdmin, DeadLetterMessage, DeadLetterQuery } from '../admin/index.js';
 import { openWebhookQueue } from '../queue/index.js';
@@ -12,7 +12,7 @@ import type { StoredJobData } from './failure.js';
 
 export interface DeadLettersOptions {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   logger?: Logger;
 }
 

@@ -5,7 +5,7 @@
  * all stop for a disabled endpoint. Transitions are single Lua scripts, so concurrent workers
  * cannot both take the probe or lose a failure count.
  */
-import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type RedisClient, RedisKeys } from '../redis/index.js';
 import type { BreakerConfig } from '../config/index.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -48,11 +48,11 @@ export class EndpointState {
   #healthyUntil = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     readonly webhookId: string,
   ) {
-    const keys = new RedisKeys(prefix);
+    const keys = RedisKeys.for(redis, prefix);
     this.#breakerKey = keys.breaker(webhookId);
     this.#disabledKey = keys.disabled(webhookId);
   }

@@ -1,7 +1,7 @@
 /** WebhookAdmin: state, breaker and queue counts per webhook; pause/resume; re-enable after 410. */
 import { Queue } from 'bullmq';
 import type { Config } from '../config/index.js';
-import type { Redis } from '../redis/index.js';
+import type { RedisClient } from '../redis/index.js';
 import { maskUrl } from '../config/index.js';
 import type { Metrics } from '../core/index.js';
 import type { Logger } from '../core/index.js';
@@ -13,7 +13,7 @@ import { queueCounts, refreshJobGauges } from './gauges.js';
 export interface WebhookAdminServiceOptions {
   config: Config;
   /** A non-blocking connection (queue commands only). */
-  redis: Redis;
+  redis: RedisClient;
   metrics?: Metrics;
   logger?: Logger;
 }

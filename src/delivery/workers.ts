@@ -4,11 +4,10 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import { maskUrl } from '../config/index.js';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
-import type { Redis } from '../redis/index.js';
+import { describeRedisTarget, keyLayoutOf, redisTarget, type RedisClient } from '../redis/index.js';
 import type { Logger } from '../core/index.js';
 import {
   isBatch,
@@ -58,7 +57,7 @@ interface ActiveWebhook {
   webhook: WebhookConfig;
   worker: Worker<QueuedData>;
   queue: Queue<QueuedData>;
-  connection: Redis;
+  connection: RedisClient;
   errors: WorkerErrorBackoff;
 }
 
@@ -134,7 +133,7 @@ export class DeliveryWorkers implements Part {
         // an outage, instead of failing the start (found by the chaos suite, scenario 7).
         this.#log.warn(
           { err, webhook: webhook.id },
-          `cannot read webhook state from Redis (${maskUrl(config.redis.url, { fallback: 'redis.url' })}); workers start and wait for Redis`,
+          `cannot read webhook state from Redis (${describeRedisTarget(redisTarget(config.redis))}); workers start and wait for Redis`,
         );
       }
 
@@ -188,7 +187,7 @@ export class DeliveryWorkers implements Part {
       };
       const connection = this.#deps.connectRedis(`delivery:${webhook.id}`, true);
       const worker = new Worker<QueuedData>(
-        queueName(webhook.id),
+        queueName(webhook.id, keyLayoutOf(connection)),
         (job: Job<QueuedData>, token?: string) =>
           isBatch(job.data)
             ? runBatch(job as Job<BatchJobData>)

@@ -9,7 +9,7 @@
  * unrouted, or lost before their job was written) were never added, so they hold nothing back.
  * Done sequences are remembered (bounded), so a redelivered duplicate is not pending again.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { loadScript } from '../redis/index.js';
 import type { FlightKeys } from './keys.js';
@@ -18,7 +18,7 @@ import { DEFAULT_MAX_SEQUENCES_PER_FLIGHT, DEFAULT_RETENTION_MS } from './state-
 import type { FlightRef } from './summary.js';
 
 export interface FlightOrderingOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: FlightKeys;
   clock: Clock;
   /** flightState.retention (the sets expire with the flight's other keys). */
@@ -39,7 +39,7 @@ export interface NextPending {
 }
 
 export class FlightOrdering {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: FlightKeys;
   readonly #clock: Clock;
   readonly #retentionMs: number;

@@ -7,7 +7,7 @@
  * message more than that many notifications old takes a new number, and a sequence older than
  * every status kept is compared with nothing (both far outside a QoS 1 redelivery or a retry).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
@@ -19,7 +19,7 @@ export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
 export const DEFAULT_MAX_SEQUENCES_PER_FLIGHT = 100;
 
 export interface FlightStateStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** redis.prefix */
   prefix: string;
   clock: Clock;
@@ -47,7 +47,7 @@ const MAX_STALE_RETRIES = 5;
 
 export class FlightStateStore {
   readonly keys: FlightKeys;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #maxKept: number;

@@ -39,10 +39,30 @@ export interface AckPipelineOptions {
   maxConcurrentWrites?: number;
   /** Delay before the n-th retry of a failed write (n from 0). */
   retryDelay?: (attempt: number) => number;
+  /**
+   * A write not answered within this long counts as failed and is retried. During a failover
+   * ioredis holds or resends commands (READONLY, a dead primary) instead of failing them; without
+   * a bound one write could hold every PUBACK until then. A late success is harmless: the retry's
+   * copy is refused by dedup.
+   */
+  writeTimeoutMs?: number;
   logger: Logger;
   metrics: Metrics;
   /** With tracing on: a Redis write span per message, its ingest span ended on ack. */
   telemetry?: Telemetry;
+}
+
+/** Long enough for a 500-message batch on a loaded host; short against a failover (2-12 s). */
+const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+
+/** `work`, or a rejection when it has not settled within `ms` (the work itself goes on). */
+function settleWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer the write within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure after the timeout is already handled as one
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 export class AckPipeline {
@@ -80,6 +100,7 @@ export class AckPipeline {
       maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
       maxConcurrentWrites: options.maxConcurrentWrites ?? 1,
       retryDelay: options.retryDelay ?? ((n) => backoffCeiling(100, n, 2000)),
+      writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS,
     };
   }
 
@@ -181,7 +202,7 @@ export class AckPipeline {
       if (this.#abort.signal.aborted) return false;
       const started = performance.now();
       try {
-        await this.#sink.addBulk(entries);
+        await settleWithin(this.#sink.addBulk(entries), this.#options.writeTimeoutMs);
         this.#metrics.ingestWriteSeconds.observe((performance.now() - started) / 1000);
         if (this.#paused) {
           this.#setPaused(false);

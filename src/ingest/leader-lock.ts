@@ -13,13 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { errorCause, LogOnce, type Clock } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { Metrics } from '../core/index.js';
-import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type RedisClient, RedisKeys } from '../redis/index.js';
 
 const RENEW = loadScript('renew-lock');
 const RELEASE = loadScript('release-lock');
 
 export interface LeaderLockOptions {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   ttl: number;
   logger: Logger;

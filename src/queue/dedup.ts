@@ -10,10 +10,10 @@
  * Redis then holds. One round trip, atomic: a crash cannot separate jobs from their record (no
  * duplicates) and a failed add records nothing (no message skipped).
  */
-import { loadScript, type Redis, RedisKeys } from '../redis/index.js';
+import { loadScript, type RedisClient, RedisKeys } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   windowMs: number;
   maxCount: number;
@@ -90,7 +90,7 @@ export class DedupMemory {
   }
 
   #key(webhookId: string): string {
-    return new RedisKeys(this.#options.prefix).dedup(webhookId);
+    return RedisKeys.for(this.#options.redis, this.#options.prefix).dedup(webhookId);
   }
 }
 

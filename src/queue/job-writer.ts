@@ -12,7 +12,7 @@ import type { Config, WebhookConfig } from '../config/index.js';
 import type { BatchJobData, DeliveryJobData, JobEntry, JobSink } from './job.js';
 import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
-import { inOneWrite, type Redis } from '../redis/index.js';
+import { inOneWrite, type RedisClient } from '../redis/index.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
 import { planJobs, type PlannedJob } from './job-plan.js';
@@ -24,13 +24,13 @@ export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
  * Queues extra commands (synchronously, no await) inside a webhook's open MULTI, after its jobs
  * and their dedup record, so they are stored with the jobs or not at all; returns their count.
  */
-export type ExtraCommandsFn = (webhookId: string, entries: readonly JobEntry[], redis: Redis) => number;
+export type ExtraCommandsFn = (webhookId: string, entries: readonly JobEntry[], redis: RedisClient) => number;
 
 export interface QueueJobWriterOptions {
   config: Config;
   /** A non-blocking connection; the queues use it too. Its own one when redis.minReplicas > 0
    * (WAIT blocks the connection while it waits). */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Retention, attempts and backoff per webhook; delivery's jobOptionsFor in production. */
   jobOptions?: JobOptionsFn;
@@ -67,7 +67,7 @@ export class QueueJobWriter implements JobSink {
   readonly #targets = new Map<string, Target>();
   readonly #dedup: DedupMemory;
   /** The writer's connection; the queues use it too (so MULTI and their adds share one socket). */
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #batchOptions: JobsOptions;
   readonly #extraCommands?: ExtraCommandsFn;
   readonly #replicas: ReplicaConfirmation;

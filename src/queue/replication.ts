@@ -7,7 +7,7 @@
  * logged once until a batch is confirmed again.
  */
 import type { Logger } from '../core/index.js';
-import { waitForReplicas, type Redis } from '../redis/index.js';
+import { waitForReplicas, type RedisClient } from '../redis/index.js';
 
 export class ReplicationTimeoutError extends Error {
   constructor(
@@ -45,7 +45,7 @@ export class ReplicaConfirmation {
    * Sends WAIT now (synchronously, so it joins a corked write) and resolves when enough replicas
    * confirmed; rejects otherwise. `routingKey`: a key of the batch (picks the primary on Cluster).
    */
-  confirm(redis: Redis, routingKey: string): Promise<void> {
+  confirm(redis: RedisClient, routingKey: string): Promise<void> {
     const { minReplicas, timeoutMs } = this.#options;
     return waitForReplicas(redis, minReplicas, timeoutMs, routingKey).then(
       (confirmed) => {

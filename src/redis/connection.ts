@@ -4,10 +4,11 @@
  * error instead of an ever-growing offline queue.
  */
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
-import { backoffCeiling } from '../core/index.js';
+import { Cluster, type Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from './factory.js';
 
-export type { Redis } from 'ioredis';
+export type { Redis, Cluster } from 'ioredis';
+export type { RedisClient } from './factory.js';
 
 export interface RedisConnectOptions {
   /** For BullMQ workers and queue event listeners. */
@@ -15,27 +16,11 @@ export interface RedisConnectOptions {
   name?: string;
 }
 
-/**
- * Reconnect forever with a capped delay: Redis outages and failovers are expected and survived.
- * No jitter: ioredis retries one socket per process, and the delay stays short (at most 2 s).
- */
-export function reconnectDelay(times: number): number {
-  return backoffCeiling(100, times, 2000);
-}
-
+/** A client for one redis:// URL (tests, tools); the app builds clients from redisTarget(config). */
 export function connectRedis(url: string, options: RedisConnectOptions = {}): Redis {
-  const base: RedisOptions = {
-    connectionName: options.name ? `flup:${options.name}` : undefined,
-    lazyConnect: false,
-    enableReadyCheck: true,
-    retryStrategy: reconnectDelay,
-  };
-  return new Redis(url, {
-    ...base,
-    ...(options.blocking
-      ? { maxRetriesPerRequest: null }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: true }),
-  });
+  const target = { kind: 'single', url } as const;
+  // A single-server target always yields a Redis (not a Cluster).
+  return createRedisClient(target, { name: options.name ?? 'client', blocking: options.blocking }) as Redis;
 }
 
 /**
@@ -43,8 +28,9 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
  * so all of them leave in one write: one syscall instead of one per command (each costs 20-80 µs
  * on a busy VM), and a MULTI ... EXEC cannot be cut in half by the process dying between writes.
  */
-export function inOneWrite<T>(redis: Redis, send: () => T): T {
-  const socket = redis.stream as Redis['stream'] | undefined;
+export function inOneWrite<T>(redis: RedisClient, send: () => T): T {
+  // A Cluster has one socket per node and no `stream`: there each write goes as ioredis sends it.
+  const socket = redis instanceof Cluster ? undefined : (redis.stream as Redis['stream'] | undefined);
   socket?.cork();
   try {
     return send();
@@ -53,15 +39,23 @@ export function inOneWrite<T>(redis: Redis, send: () => T): T {
   }
 }
 
-/** Deletes every key that starts with `prefix` (SCAN, not KEYS: safe on a busy server). */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+/**
+ * Deletes every key that starts with `prefix` (SCAN, not KEYS: safe on a busy server). On a
+ * Cluster SCAN sees one node's keys, so every primary is scanned.
+ */
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<number> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      // One UNLINK per key on a Cluster: keys of one node may still span slots.
+      if (redis instanceof Cluster) for (const key of keys) deleted += await redis.unlink(key);
+      else if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   return deleted;
 }
 
@@ -83,7 +77,7 @@ export class LuaScript {
     return this.#sha;
   }
 
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
     } catch (err) {

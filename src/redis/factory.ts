@@ -6,7 +6,7 @@
  * as soon as a sentinel announces +switch-master, and Cluster clients refresh the slot map on MOVED.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { reconnectDelay } from './connection.js';
+import { backoffCeiling } from '../core/index.js';
 
 export type RedisTarget =
   | { kind: 'single'; url: string }
@@ -30,6 +30,14 @@ export interface RedisClientOptions {
 }
 
 export type RedisClient = Redis | Cluster;
+
+/**
+ * Reconnect forever with a capped delay: Redis outages and failovers are expected and survived.
+ * No jitter: ioredis retries one socket per process, and the delay stays short (at most 2 s).
+ */
+export function reconnectDelay(times: number): number {
+  return backoffCeiling(100, times, 2000);
+}
 
 /** Replies that mean "this node cannot serve you now, another one (or this one soon) will". */
 const RECONNECT_REPLIES = /^(READONLY|LOADING|MASTERDOWN)\b/;

@@ -3,14 +3,14 @@
  * compare-and-delete script) so that two replicas never renew the same credential together.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from './connection.js';
+import type { RedisClient } from './connection.js';
 import { loadScript } from './scripts.js';
 
 const RELEASE = loadScript('release-lock');
 
 export class RedisLock {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
     readonly ttlMs: number,
   ) {}

@@ -4,7 +4,7 @@
  * SubscriptionMatcher's in-process copy of the index instead).
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { loadScript, RedisKeys, type SubscriptionKeys } from '../redis/index.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from './rule.js';
 
 export interface SubscriptionStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   clock: Clock;
   /** How long after the end of its date (UTC) a flight+date subscription still matches; 12 h. */
@@ -64,7 +64,7 @@ export const DEFAULT_FLIGHT_GRACE_MS = 12 * 3_600_000;
 
 export class SubscriptionStore {
   readonly keys: SubscriptionKeys;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #clock: Clock;
   readonly #graceMs: number;
   readonly #idempotencyTtlMs: number;
@@ -79,7 +79,7 @@ export class SubscriptionStore {
     this.#changeLogCap = options.changeLogCap ?? 10_000;
   }
 
-  get redis(): Redis {
+  get redis(): RedisClient {
     return this.#redis;
   }
 

@@ -5,7 +5,7 @@
  * RPUSH/LTRIM/PEXPIRE), with no read-modify-write in JS.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { flightBucket, loadScript, messageBucket, RedisKeys, type TimelineKeys } from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
@@ -19,7 +19,7 @@ import type {
 } from './types.js';
 
 export interface TimelineStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   clock: Clock;
   /** How long a flight's records are kept after its last write; 3 days. */
@@ -40,7 +40,7 @@ const ADD_NOTIFICATION_SHA = createHash('sha1').update(ADD_NOTIFICATION.source).
 
 export class TimelineStore {
   readonly keys: TimelineKeys;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #maxNotifications: number;

@@ -78,7 +78,9 @@ describe('Kubernetes manifests', () => {
 
   it('ServiceMonitor scrapes the Service port that serves /metrics', () => {
     const monitor = docs.find(({ doc }) => doc.kind === 'ServiceMonitor')!.doc;
-    const service = docs.find(({ doc }) => doc.kind === 'Service')!.doc;
+    const service = docs.find(
+      ({ doc }) => doc.kind === 'Service' && doc.metadata.name === 'flup-bridge-metrics',
+    )!.doc;
     for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels as Record<string, string>))
       assert.equal(service.metadata.labels[k], v, `selects the Service by ${k}`);
     const ports = (service.spec.ports as Doc[]).map((p) => p.name);

@@ -42,3 +42,21 @@ test('lost broker sessions are in the detail', () => {
   assert.equal(result.ok, true);
   assert.equal(result.sessionsLost, 2);
 });
+
+import type { StatusSources } from '../../src/admin/status.js';
+
+function sources(ingest: StubIngest): StatusSources {
+  return { ingest } as unknown as StatusSources;
+}
+
+test('a leader whose Redis writes fail (failover, outage) is not ready; ready again once they pass', () => {
+  const ingest = new StubIngest();
+  assert.equal(checkMqtt(sources(ingest)).ok, true);
+  ingest.value = { ...ingest.value, paused: true, writesFailing: true };
+  const down = checkMqtt(sources(ingest));
+  assert.equal(down.ok, false);
+  assert.equal(down.required, true);
+  assert.match(String(down.error), /Redis refuses ingest writes/);
+  ingest.value = { ...ingest.value, paused: false, writesFailing: false };
+  assert.equal(checkMqtt(sources(ingest)).ok, true);
+});

@@ -1,9 +1,9 @@
 /**
  * Reads the bridge's dead letters and queue backlog straight from Redis (BullMQ's failed set and
- * job counts of `wh.<webhookId>` under the prefix), so the count does not depend on the CLI.
+ * job counts of the webhook's queue under the prefix), so the count does not depend on the CLI.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedisClient, RedisKeys, type RedisClient, type RedisTarget } from '../../src/redis/index.js';
 import { seqFromTopic } from './payloads.js';
 
 export interface DeadLetterRecord {
@@ -23,14 +23,17 @@ interface StoredEvent {
 }
 
 export class QueueInspector {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #queue: Queue;
 
-  constructor(redisUrl: string, prefix: string, webhookId: string) {
+  /** `target`: a redis:// URL, or a Sentinel / Cluster target (the queue name follows its layout). */
+  constructor(target: string | RedisTarget, prefix: string, webhookId: string) {
     // Not a blocking user: one connection, failing fast while Redis is being restarted.
-    this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+    const redisTarget: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target;
+    this.#redis = createRedisClient(redisTarget, { name: 'chaos-inspector' });
     this.#redis.on('error', () => undefined);
-    this.#queue = new Queue(`wh.${webhookId}`, { connection: this.#redis, prefix });
+    const keys = RedisKeys.for(this.#redis, prefix);
+    this.#queue = new Queue(keys.queueName(webhookId), { connection: this.#redis, prefix });
     this.#queue.on('error', () => undefined);
   }
 

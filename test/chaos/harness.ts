@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort, startMosquitto, startRedis, type ManagedServer } from '../helpers/servers.js';
+import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-topology.js';
 import { BridgeProcess } from './bridge-process.js';
 import { QueueInspector, type DeadLetterRecord } from './dead-letters.js';
 import { validMessage, type OutgoingMessage } from './payloads.js';
@@ -55,6 +56,10 @@ export interface EnvOptions {
   delivery?: Overrides;
   /** Extra top-level keys. */
   extra?: Overrides;
+  /** single (default): one redis-server, AOF on; sentinel: 1 master + 1 replica + 3 sentinels. */
+  redisTopology?: 'single' | 'sentinel';
+  /** Merged into the bridge's redis section (e.g. minReplicas). */
+  redis?: Overrides;
 }
 
 export interface ScenarioResult {
@@ -92,8 +97,12 @@ export class ChaosEnv {
   publisher?: Publisher;
   inspector!: QueueInspector;
   redis!: ManagedServer & { url: string };
+  /** Set when options.redisTopology is sentinel (then `redis` is not). */
+  sentinel?: SentinelGroup;
   broker!: ManagedServer & { url: string };
   readonly events: string[] = [];
+  /** Failures a fault schedule found besides the message counts (e.g. /readyz never flipped). */
+  readonly switchFindings: string[] = [];
   readonly #started = Date.now();
 
   constructor(readonly options: EnvOptions = {}) {}
@@ -105,10 +114,20 @@ export class ChaosEnv {
   }
 
   async start(): Promise<void> {
-    this.redis = await startRedis({ aof: true, fsync: this.options.redisFsync ?? 'everysec' });
+    if (this.options.redisTopology === 'sentinel') {
+      this.sentinel = await startSentinelGroup({ downAfterMs: 1000 });
+    } else {
+      this.redis = await startRedis({ aof: true, fsync: this.options.redisFsync ?? 'everysec' });
+    }
     this.broker = await startMosquitto({ persistence: true });
     await this.receiver.start();
-    this.inspector = new QueueInspector(this.redis.url, PREFIX, WEBHOOK_ID);
+    this.inspector = new QueueInspector(
+      this.sentinel
+        ? { kind: 'sentinel', name: this.sentinel.name, nodes: this.sentinel.sentinels }
+        : this.redis.url,
+      PREFIX,
+      WEBHOOK_ID,
+    );
     const replicas = this.options.replicas ?? 1;
     for (let i = 0; i < replicas; i++) {
       const adminPort = await freePort();
@@ -122,7 +141,13 @@ export class ChaosEnv {
     const o = this.options;
     return {
       role: 'all',
-      redis: { url: this.redis.url, prefix: PREFIX },
+      redis: {
+        ...(this.sentinel
+          ? { sentinel: { name: this.sentinel.name, nodes: this.sentinel.sentinels } }
+          : { url: this.redis.url }),
+        prefix: PREFIX,
+        ...o.redis,
+      },
       source: o.source ?? {
         kind: 'mqtt',
         mqtt: { url: this.broker.url, clientId: 'flup-chaos', topics: ['#'], qos: 1 },
@@ -353,6 +378,7 @@ export class ChaosEnv {
     await this.inspector?.close();
     await this.broker?.dispose();
     await this.redis?.dispose();
+    await this.sentinel?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

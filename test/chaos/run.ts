@@ -27,6 +27,7 @@ import {
   receiverSlow,
 } from './scenarios/receivers.js';
 import { redisSigkill, redisSigterm } from './scenarios/redis-restart.js';
+import { sentinelFailover } from './scenarios/redis-failover.js';
 
 export const SCENARIOS: Scenario[] = [
   bridgeSigkill,
@@ -44,6 +45,7 @@ export const SCENARIOS: Scenario[] = [
   badConfig,
   jwtExpiry,
   flightSequenceSigkill,
+  sentinelFailover,
 ];
 
 function version(command: string, args: string[]): string {

@@ -18,6 +18,10 @@ export interface StreamSpec {
   /** Prepares the environment after the warm-up message (e.g. sets receiver faults). */
   before?: (env: ChaosEnv) => void | Promise<void>;
   drain?: DrainOptions;
+  /** Fail when a bridge had to be started again (the fault must be ridden, not restarted). */
+  noRestarts?: boolean;
+  /** Put the event log into the notes even when the scenario passed (timings of the faults). */
+  eventNotes?: boolean;
 }
 
 export async function runStream(spec: StreamSpec): Promise<ScenarioResult> {
@@ -41,7 +45,10 @@ export async function runStream(spec: StreamSpec): Promise<ScenarioResult> {
     const result = env.result(spec.id, spec.title, published, drained, invalidPayload);
     const restarts = env.bridges.reduce((n, b) => n + b.starts - 1, 0);
     if (restarts > 0) result.notes.push(`bridge restarts: ${restarts}`);
-    if (process.env.FLUP_CHAOS_VERBOSE === '1' || result.failures.length > 0) {
+    result.failures.push(...env.switchFindings);
+    if (spec.noRestarts && restarts > 0) result.failures.push(`the bridge was restarted ${restarts}×`);
+    result.notes.push(...(spec.eventNotes ? env.events.map((e) => `event ${e}`) : []));
+    if (!spec.eventNotes && (process.env.FLUP_CHAOS_VERBOSE === '1' || result.failures.length > 0)) {
       result.notes.push(...env.events.map((e) => `event ${e}`));
       for (const bridge of env.bridges) {
         const errors = bridge.errors();

@@ -106,3 +106,30 @@ test('--version and --help', () => {
     assert.match(help.stdout, new RegExp(`\\n  ${command} `));
   assert.equal(cli(['frobnicate']).code, 2);
 });
+
+test('config check: redis.url with redis.sentinel exits 78 naming both keys', () => {
+  const file = join(dir, 'redis-mixture.yaml');
+  writeFileSync(
+    file,
+    'source: { kind: mqtt }\nredis:\n  url: "redis://127.0.0.1:6379"\n  sentinel: { name: m, nodes: ["127.0.0.1:26379"] }\n',
+  );
+  const { code, stdout, stderr } = cli(['config', 'check', file]);
+  assert.equal(code, 78);
+  assert.equal(stdout, '');
+  assert.equal(
+    stderr.trim(),
+    'config error: redis: give exactly one of redis.url, redis.sentinel, redis.cluster (got redis.url and redis.sentinel)',
+  );
+});
+
+test('config check accepts the Sentinel and Cluster forms', () => {
+  for (const [name, yaml] of [
+    ['sentinel', 'redis:\n  sentinel: { name: m, nodes: ["127.0.0.1:26379"] }\n  minReplicas: 1\n'],
+    ['cluster', 'redis:\n  cluster: { nodes: ["127.0.0.1:7000", "127.0.0.1:7001"] }\n'],
+  ]) {
+    const file = join(dir, `redis-${name}.yaml`);
+    writeFileSync(file, `source: { kind: mqtt }\n${yaml}`);
+    const { code, stderr } = cli(['config', 'check', file]);
+    assert.equal(code, 0, stderr);
+  }
+});

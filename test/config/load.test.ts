@@ -1,34 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, ConfigError, maskConfig, MASK } from '../../src/config/index.js';
+import { loadConfig, maskConfig, MASK } from '../../src/config/index.js';
+import { configFiles } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'flup-config-'));
+const { dir, file, issues } = configFiles('config');
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-let n = 0;
-function file(yaml: string): string {
-  const path = join(dir, `c${n++}.yaml`);
-  writeFileSync(path, yaml);
-  return path;
-}
 
 const base = `
 source:
   kind: mqtt
   mqtt: { url: mqtt://127.0.0.1:1883, topics: ["prd/FlightUpdate/#"] }
 `;
-
-function issues(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ file: file(yaml), env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.message.split('\n');
-  }
-  assert.fail('config was accepted');
-}
 
 test('the example config is valid', () => {
   const config = loadConfig({ file: 'config/example.yaml', env: {} });
@@ -161,7 +145,7 @@ test('env vars override the file, and <ENV>_FILE supplies secrets', () => {
 
 test('a bad env value is named by its key', () => {
   assert.deepEqual(issues(base, { FLUP_REDIS_URL: 'http://nope' }), [
-    'redis.url: must be a redis:// or rediss:// URL',
+    'redis.url: must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
   ]);
 });
 

@@ -3,7 +3,7 @@
  * login): the Lufthansa API simulator, a Redis prefix, a controllable clock.
  */
 import type { TestContext } from 'node:test';
-import { connectRedis, type Redis } from '../../src/redis/connection.js';
+import { connectRedis, type Redis, type RedisClient } from '../../src/redis/connection.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { SecretRegistry } from '../../src/core/logger.js';
 import type { LufthansaSourceConfig } from '../../src/config/index.js';
@@ -26,7 +26,7 @@ export class TestClock {
 
 export const DAY = 86_400_000;
 
-export async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
+export async function cleanRedis(redis: RedisClient, prefix: string): Promise<void> {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
 }

@@ -186,3 +186,34 @@ test('a job that cannot be serialized is dead-lettered alone; the rest of its ba
   assert.equal((await metrics.messagesRejected.get()).values[0]?.value, 1);
   assert.equal(await pipeline.close(100), true);
 });
+
+test('a write Redis never answers (held during a failover) times out and is retried; acks follow the retry', async () => {
+  const sink = new ManualSink();
+  const pipeline = new AckPipeline({
+    sink,
+    build: asEntries,
+    batchMaxSize: 10,
+    batchMaxWait: 5,
+    retryDelay: () => 10,
+    writeTimeoutMs: 50,
+    logger: silentLogger(),
+    metrics: new Metrics({ defaultMetrics: false }),
+  });
+  const acked: number[] = [];
+  for (let n = 0; n < 3; n++) pipeline.push({ message: message(n), ack: () => acked.push(n) > 0 });
+  // The first write hangs; the timeout makes the pipeline send the batch again.
+  await waitFor(() => sink.writes.length === 2, 5000, 'the write retried after its timeout');
+  assert.deepEqual(acked, [], 'nothing acked while no write succeeded');
+  assert.equal(pipeline.paused, true);
+  assert.deepEqual(
+    sink.writes[1]!.entries.map((e) => e.jobId),
+    sink.writes[0]!.entries.map((e) => e.jobId),
+  );
+  sink.writes[1]!.resolve();
+  await waitFor(() => acked.length === 3, 5000, 'acked after the retry');
+  // The held write answering late changes nothing (dedup refuses its copy in Redis).
+  sink.writes[0]!.resolve();
+  await settled();
+  assert.deepEqual(acked, [0, 1, 2]);
+  assert.equal(await pipeline.close(1000), true);
+});

@@ -3,7 +3,7 @@ import type { TokenProviderConfig } from '../../config/index.js';
 import type { Logger, SecretRegistry } from '../../core/index.js';
 import type { Metrics } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
-import type { Redis } from '../../redis/index.js';
+import type { RedisClient } from '../../redis/index.js';
 import type { TokenProvider } from '../types.js';
 import type { FetchLike } from '../http.js';
 import { AerisTokenProvider } from './aeris.js';
@@ -22,7 +22,7 @@ export interface TokenProvidersDeps {
   metrics?: Metrics;
   clock: Clock;
   secrets?: SecretRegistry;
-  redis: Redis;
+  redis: RedisClient;
   fetch?: FetchLike;
 }
 

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import type { PkceProviderConfig } from '../../config/index.js';
-import { type Redis, RedisKeys } from '../../redis/index.js';
+import { type RedisClient, RedisKeys } from '../../redis/index.js';
 import { AuthError, LoginRequiredError, errorMessage } from '../errors.js';
 import type { FetchLike } from '../http.js';
 import { resolveOAuthServer, type OAuthServer } from '../oauth-server.js';
@@ -17,7 +17,7 @@ import { RefreshTokenStore, tokenKey, type StoredTokens } from '../refresh-store
 import { CachedTokenProvider, refreshAt, type FetchedToken, type TokenCacheDeps } from '../token-cache.js';
 
 export interface PkceDeps extends Omit<TokenCacheDeps, 'refreshSkew'> {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   fetch?: FetchLike;
   timeout?: number;

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../../config/index.js';
 import type { Logger, SecretRegistry } from '../../core/index.js';
-import type { Redis } from '../../redis/index.js';
+import { describeRedisTarget, redisTarget, type RedisClient } from '../../redis/index.js';
 import { systemClock } from '../../core/index.js';
 import { CliError, commandRuntime, configFile, loadCommandConfig, type CommandContext } from '../context.js';
 import { noExtraPositionals, parseCommandArgs } from '../args.js';
@@ -60,7 +60,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
 }
 
-function build(config: Config, redis: Redis, logger: Logger, secrets: SecretRegistry): LufthansaCredentials {
+function build(
+  config: Config,
+  redis: RedisClient,
+  logger: Logger,
+  secrets: SecretRegistry,
+): LufthansaCredentials {
   const source = config.source.lufthansa;
   const apiToken = new LufthansaApiToken({ source, logger, clock: systemClock, secrets });
   return new LufthansaCredentials({
@@ -78,7 +83,9 @@ async function redisCall<T>(config: Config, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw new CliError(`cannot read Redis at ${new URL(config.redis.url).host}: ${(err as Error).message}`);
+    throw new CliError(
+      `cannot read Redis at ${describeRedisTarget(redisTarget(config.redis))}: ${(err as Error).message}`,
+    );
   }
 }
 

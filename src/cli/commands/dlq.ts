@@ -5,8 +5,8 @@
  * Replaying or purging every webhook's dead letters has to say --all.
  */
 import { durationOrUndefined, secretValues } from '../../config/index.js';
+import { createRedisClient, describeRedisTarget, redisTarget } from '../../redis/index.js';
 import { scrub } from '../../core/index.js';
-import { connectRedis } from '../../redis/index.js';
 import type { DeadLetter } from '../../admin/index.js';
 import { DeadLetters } from '../../delivery/index.js';
 import { CliError, configFile, loadCommandConfig, type CommandContext } from '../context.js';
@@ -86,7 +86,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       ? new CliError('no webhooks to look at: give the bridge config with --config FILE or FLUP_CONFIG', 2)
       : new CliError(`no webhooks to look at: ${file} configures none`, 78);
   }
-  const redis = connectRedis(config.redis.url, { name: 'cli-dlq' });
+  const redis = createRedisClient(redisTarget(config.redis), { name: 'cli-dlq' });
   redis.on('error', () => undefined);
   const deadLetters = new DeadLetters({ config, redis });
   const query = { webhookId: values.webhook, since };
@@ -111,7 +111,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`${(err as Error).message} (Redis ${new URL(config.redis.url).host})`);
+    throw new CliError(`${(err as Error).message} (Redis ${describeRedisTarget(redisTarget(config.redis))})`);
   } finally {
     await deadLetters.close();
     redis.disconnect();

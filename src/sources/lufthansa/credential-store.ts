@@ -3,7 +3,7 @@
  * every replica and surviving restarts (every new answer is a new clientID and so a new broker
  * session, so the bridge asks only when renewal is due).
  */
-import { type Redis, RedisKeys } from '../../redis/index.js';
+import { type RedisClient, RedisKeys } from '../../redis/index.js';
 import { AuthError, errorMessage } from '../../auth/index.js';
 import type { BrokerCredentials } from '../types.js';
 
@@ -28,7 +28,7 @@ export function credentialKey(prefix: string, requestedClientId: string): string
 
 export class CredentialStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LufthansaSourceConfig } from '../../config/index.js';
 import type { Clock, Logger, Metrics, SecretRegistry } from '../../core/index.js';
-import { type Redis, RedisKeys, RedisLock } from '../../redis/index.js';
+import { type RedisClient, RedisKeys, RedisLock } from '../../redis/index.js';
 import type { CredentialStatus } from '../../admin/index.js';
 import { type TokenProvider, errorMessage, defaultFetch, type FetchLike } from '../../auth/index.js';
 import { DEFAULT_BACKOFF, type RetryBackoffOptions } from '../../core/index.js';
@@ -24,7 +24,7 @@ import type { BrokerCredentials, CredentialSource, RenewReason } from '../types.
 
 export interface LufthansaCredentialsDeps {
   source: LufthansaSourceConfig;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (config.redis.prefix). */
   prefix: string;
   /** The API access token (LufthansaApiToken). */

@@ -4,10 +4,10 @@
  * spend a point of the scarcer hourly budget.
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { type Redis, RedisKeys } from '../../redis/index.js';
+import { type RedisClient, RedisKeys } from '../../redis/index.js';
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   perSecond: number;
   perHour: number;

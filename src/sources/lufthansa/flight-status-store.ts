@@ -8,7 +8,7 @@
  *   `<prefix>:enrich:probe` may call, so a recovering API sees one call, not one per flight.
  */
 import { randomBytes } from 'node:crypto';
-import { loadScript, type Redis, RedisKeys } from '../../redis/index.js';
+import { loadScript, type RedisClient, RedisKeys } from '../../redis/index.js';
 
 export type CachedAnswer = { flights: unknown[]; fetchedAt: string } | { error: string; fetchedAt: string };
 
@@ -27,13 +27,13 @@ export const GLOBAL = '*';
 const PROBATION_MS = 3_600_000;
 
 export class FlightStatusStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #owner = randomBytes(8).toString('hex');
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
-    this.#keys = new RedisKeys(prefix);
+    this.#keys = RedisKeys.for(redis, prefix);
   }
 
   async getAnswer(url: string): Promise<CachedAnswer | undefined> {

@@ -12,7 +12,7 @@ import type { TokenProvider } from '../../auth/index.js';
 import type { Clock } from '../../core/index.js';
 import type { EnrichmentConfig, WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../core/index.js';
-import type { Redis } from '../../redis/index.js';
+import type { RedisClient } from '../../redis/index.js';
 import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
 import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';
 import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-store.js';
@@ -30,7 +30,7 @@ export interface FlightStatusEnricherOptions {
   enrichment: EnrichmentConfig;
   /** source.lufthansa.apiBase: the only origin the API token is sent to. */
   apiBase: string;
-  redis: Redis;
+  redis: RedisClient;
   /** redis.prefix */
   prefix: string;
   apiToken: TokenProvider;
