@@ -41,10 +41,13 @@ export function buildParts(deps: AppDeps): Part[] {
     tokenProviders: auth.providers,
     enricher,
     // The timeline is a log: a failed write is logged, the delivery goes on.
+    // Only messages of a flight are in the timeline (see JobBuilder).
     onAttempt: (report) =>
-      void timeline
-        .recordAttempt(report)
-        .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt')),
+      report.flight
+        ? void timeline
+            .recordAttempt(report)
+            .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt'))
+        : undefined,
   });
   sources.webhooks = delivery.webhooks;
   sources.deadLetters = delivery.deadLetters;

@@ -135,7 +135,9 @@ export class JobBuilder {
       { id: envelopeId(key), topic, payload, parsed, receivedAt: message.receivedAt },
       this.#envelope,
     );
-    notifications?.push(notificationOf(event, message.receivedAt));
+    // The timeline is per flight: a message without one (a generic MQTT source) is not recorded,
+    // which keeps such sources at their burst rate (one timeline write per message costs ~4x).
+    if (event.flight) notifications?.push(notificationOf(event, message.receivedAt));
     let raw: string | undefined;
     for (const webhook of this.#router.route(event, parsed)) {
       const data: DeliveryJobData = { event };
