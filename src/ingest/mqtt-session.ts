@@ -15,6 +15,7 @@ import type { AppDeps, Logger } from '../core/index.js';
 import { Backoff } from '../core/index.js';
 import { brokerTarget, type BrokerCredentials, type CredentialSource } from '../sources/index.js';
 import type { SubscriptionGrants } from './subscription-grants.js';
+import { SessionContinuity } from './session-continuity.js';
 
 /** CONNACK codes that mean "these credentials are refused": 3.1.1 (4, 5) and MQTT 5 (0x86, 0x87). */
 const REFUSED_CODES = new Set([4, 5, 0x86, 0x87]);
@@ -40,6 +41,7 @@ export class MqttSession {
   readonly #options: MqttSessionOptions;
   readonly #log: Logger;
   readonly #backoff: Backoff;
+  readonly #continuity: SessionContinuity;
 
   /** Connecting and reconnecting is wanted: this replica leads and is not stopping. */
   #active = false;
@@ -53,9 +55,6 @@ export class MqttSession {
   #sessionPresent?: boolean;
   #subscribedOnce = false;
   /** Client id of the last session the broker accepted: a reconnect with it expects that session. */
-  #sessionClientId?: string;
-  #sessionsLost = 0;
-  #sessionLostAt?: number;
   #refused = false;
   #renewedAfterRefusal = false;
   #lastError?: string;
@@ -66,6 +65,7 @@ export class MqttSession {
     this.#options = options;
     this.#log = options.log;
     this.#backoff = new Backoff({ cap: deps.config.ingest.reconnectMaxDelay, random: options.random });
+    this.#continuity = new SessionContinuity(deps, options.log);
   }
 
   get client(): MqttClient | undefined {
@@ -86,10 +86,7 @@ export class MqttSession {
 
   /** Reconnects where the broker had not kept the session this process had with it. */
   get sessionLost(): { count: number; lastAt?: number } {
-    return {
-      count: this.#sessionsLost,
-      ...(this.#sessionLostAt !== undefined ? { lastAt: this.#sessionLostAt } : {}),
-    };
+    return this.#continuity.lost;
   }
 
   /** Become the leader's session: connect now (backoff reset) and reconnect until halt(). */
@@ -124,7 +121,7 @@ export class MqttSession {
     this.#login = login;
     this.#target = target;
     this.#sessionPresent = false;
-    this.#sessionClientId = login.clientId;
+    this.#continuity.adopted(login.clientId);
     this.#connectedAt = this.#deps.clock.now();
     this.#subscribedOnce = true;
     granted.forEach((code, i) => this.#options.grants.onGranted(this.#options.topics[i]!, code));
@@ -217,9 +214,7 @@ export class MqttSession {
     this.#renewedAfterRefusal = false;
     this.#lastError = undefined;
     this.#sessionPresent = connack.sessionPresent;
-    if (!connack.sessionPresent && this.#sessionClientId === credentials.clientId)
-      this.#onSessionLost(credentials);
-    this.#sessionClientId = credentials.clientId;
+    this.#continuity.connected(credentials.clientId, connack.sessionPresent, this.#target);
     this.#log.info(
       { broker: this.#target, clientId: credentials.clientId, sessionPresent: connack.sessionPresent },
       `connected to the MQTT broker (${connack.sessionPresent ? 'session kept' : 'new session'})`,
@@ -227,20 +222,6 @@ export class MqttSession {
     // Subscribe when the broker did not keep the session, and once per process so a changed topic
     // list takes effect and SUBACK tells the granted QoS.
     if (!connack.sessionPresent || !this.#subscribedOnce) this.#subscribe(client);
-  }
-
-  /**
-   * The broker answered a reconnect with the same client id without the session it had: messages
-   * queued for us while we were away are gone (a broker that lost its state, or an expiry).
-   */
-  #onSessionLost(credentials: BrokerCredentials): void {
-    this.#sessionsLost += 1;
-    this.#sessionLostAt = this.#deps.clock.now();
-    this.#deps.metrics.mqttSessionLost.inc();
-    this.#log.warn(
-      { broker: this.#target, clientId: credentials.clientId, sessionsLost: this.#sessionsLost },
-      'the MQTT broker did not keep our session (sessionPresent false on reconnect): messages published while disconnected may be lost upstream',
-    );
   }
 
   #subscribe(client: MqttClient): void {
