@@ -33,7 +33,10 @@ function inList(input: unknown, spec: ObjectSpec | VariantListSpec, path: string
     const itemPath = `${path}[${i}]`;
     if ('fields' in spec) return inFields(item, spec.fields, itemPath, issues);
     inFields(item, spec.common, itemPath, issues);
-    const variant = isPlainObject(item) ? spec.variants[String(item[spec.key])] : undefined;
+    const kind = isPlainObject(item) ? String(item[spec.key]) : undefined;
+    // Own keys only: a kind named `constructor` or `__proto__` is no variant (and an unknown kind).
+    const variant =
+      kind !== undefined && Object.hasOwn(spec.variants, kind) ? spec.variants[kind] : undefined;
     if (variant) inFields(item, variant.fields, itemPath, issues);
   });
 }

@@ -93,7 +93,7 @@ describe('deploy files stay in step with the code', () => {
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
         assert.equal(c[probe].httpGet.port, 'admin');
     }
-    const service = k8s.find((d) => d.kind === 'Service')!;
+    const service = k8s.find((d) => d.kind === 'Service' && d.metadata.name === 'flup-bridge-metrics')!;
     assert.equal(service.spec.ports[0].targetPort, 'admin');
     assert.equal(Number(service.metadata.annotations['prometheus.io/port']), ADMIN_PORT);
   });

@@ -73,14 +73,17 @@ describe('/readyz follows Redis', () => {
     );
   });
 
-  it('on the ingest leader needs the MQTT session; a standby is ready without it', async () => {
+  it('on the ingest leader needs the MQTT session; a standby needs a live leader lock, not a session', async () => {
     await waitFor(async () => (await get(`${server.url}/readyz`)).status === 200, 15_000, 'ready');
     ingest.value = { ...ingest.value, role: 'leader', connected: false };
     const leaderDown = await get(`${server.url}/readyz`);
     assert.equal(leaderDown.status, 503);
     assert.equal((leaderDown.json.checks as Record<string, { ok: boolean }>).mqtt.ok, false);
-    ingest.value = { ...ingest.value, role: 'standby', connected: false };
+    const live = { holder: 'other-replica', ttlMs: 10_000, ageMs: 100 };
+    ingest.value = { ...ingest.value, role: 'standby', connected: false, lock: live };
     assert.equal((await get(`${server.url}/readyz`)).status, 200);
+    ingest.value = { ...ingest.value, role: 'standby', connected: false, lock: { ageMs: 100 } };
+    assert.equal((await get(`${server.url}/readyz`)).status, 503, 'nobody holds the lock');
     ingest.value = { ...ingest.value, role: 'leader', connected: true };
     assert.equal((await get(`${server.url}/readyz`)).status, 200);
   });
