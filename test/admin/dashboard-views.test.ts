@@ -260,7 +260,10 @@ describe(
 
         // 420 px: nothing wider than the screen.
         await page.setViewportSize({ width: 420, height: 900 });
-        await page.waitForTimeout(100);
+        // Two animation frames: the resize has been laid out before widths are measured.
+        await page.evaluate(
+          'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))',
+        );
         assert.deepEqual(await noHorizontalOverflow(page), []);
 
         const icon = await page.request.get(`${admin.url}/favicon.ico`);

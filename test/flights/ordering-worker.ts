@@ -21,11 +21,10 @@ const date = '2026-11-23';
 await redis.incr(`${prefix}:ready`);
 
 while ((await redis.exists(`${prefix}:stop`)) === 0) {
-  const job = await redis.lpop(`${prefix}:jobs`);
-  if (job === null) {
-    await sleep(5);
-    continue;
-  }
+  // Blocks until a job is there (or 0.1 s passes, to look at the stop flag again).
+  const popped = await redis.blpop(`${prefix}:jobs`, 0.1);
+  if (popped === null) continue;
+  const job = popped[1];
   const [webhookId, flightNumber, seq] = job.split('|') as [string, string, string];
   const ref = { carrier: 'LH', flightNumber, date };
   const sequence = Number(seq);

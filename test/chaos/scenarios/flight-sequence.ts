@@ -4,36 +4,19 @@
  * in Redis afterwards: every stored message has a number, the numbers of a flight run 1..n with
  * no gap and no repeat, and n over all flights equals the messages delivered.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { LufthansaApiSim } from '../../../src/sim/index.js';
 import { LufthansaBrokerSim } from '../../../src/sim/broker.js';
 import { RedisKeys } from '../../../src/redis/index.js';
 import { ChaosEnv, PREFIX, type ScenarioResult } from '../harness.js';
-import { buildStream, FLIGHT_DATE, type OutgoingMessage } from '../payloads.js';
-import type { PublishResult } from '../publisher.js';
+import { buildStream, FLIGHT_DATE } from '../payloads.js';
 import type { Scenario } from '../scenario.js';
 import { failedResult } from '../stream.js';
+import { publishViaSim } from '../sim-publish.js';
 import { killBridge } from './bridge-sigkill.js';
 
 const FLIGHTS = 20;
 const flightOf = (seq: number) => 100 + (seq % FLIGHTS);
-
-async function publishViaSim(
-  broker: LufthansaBrokerSim,
-  messages: OutgoingMessage[],
-  rate: number,
-): Promise<PublishResult> {
-  const acked = new Map<number, string>();
-  const startedAt = Date.now();
-  for (const [i, message] of messages.entries()) {
-    const wait = startedAt + (i * 1000) / rate - Date.now();
-    if (wait > 0) await sleep(wait);
-    await broker.publish(message.topic, message.payload, 1);
-    acked.set(message.seq, message.kind);
-  }
-  return { published: acked.size, acked, republished: 0, startedAt, finishedAt: Date.now() };
-}
 
 /** Failures of the sequence check: per flight, stored numbers must be exactly 1..n. */
 async function checkSequences(

@@ -4,36 +4,16 @@
  * `jwtTtlSeconds`; LufthansaBrokerSim accepts only unexpired ones) and must renew
  * `renewBefore` ahead of expiry and switch brokers logins without losing a message.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LufthansaApiSim } from '../../../src/sim/index.js';
 import { LufthansaBrokerSim } from '../../../src/sim/broker.js';
 import { ChaosEnv, type ScenarioResult } from '../harness.js';
-import { buildStream, type OutgoingMessage } from '../payloads.js';
-import type { PublishResult } from '../publisher.js';
+import { buildStream } from '../payloads.js';
 import type { Scenario } from '../scenario.js';
 import { failedResult } from '../stream.js';
+import { publishViaSim } from '../sim-publish.js';
 
 const JWT_TTL_SECONDS = 20;
 const RENEW_BEFORE = '8s';
-
-/** Publishes as the simulated broker at a steady rate; every publish resolves once queued. */
-async function publishViaSim(
-  broker: LufthansaBrokerSim,
-  messages: OutgoingMessage[],
-  rate: number,
-): Promise<PublishResult> {
-  const acked = new Map<number, string>();
-  const startedAt = Date.now();
-  for (let i = 0; i < messages.length; i++) {
-    const due = startedAt + (i * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait);
-    const message = messages[i]!;
-    await broker.publish(message.topic, message.payload, 1);
-    acked.set(message.seq, message.kind);
-  }
-  return { published: acked.size, acked, republished: 0, startedAt, finishedAt: Date.now() };
-}
 
 export async function runJwtExpiry(valid = 3_000, rate = 50): Promise<ScenarioResult> {
   const id = '8-jwt-expiry';
