@@ -1,6 +1,7 @@
 /**
  * Graceful shutdown as an operator sees it: SIGTERM to `flup-bridge run` in the middle of a
- * stream exits 0 within the deadline, and after a restart every message published is delivered.
+ * stream exits 0 within the deadline, and after a restart every message published is delivered;
+ * a normal SIGTERM says so in the log (graceful: true, issue 18 item 10).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,8 +28,12 @@ function startBridge(configFile: string) {
     },
   );
   let stderr = '';
+  let stdout = '';
   let output = 0;
-  child.stdout!.on('data', (d: Buffer) => (output += d.length));
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.length;
+    stdout += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   let hasExited = false;
   const exited = new Promise<number | null>((resolve) =>
@@ -37,7 +42,19 @@ function startBridge(configFile: string) {
       resolve(code);
     }),
   );
-  return { child, exited, stderr: () => stderr, output: () => output, hasExited: () => hasExited };
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    output: () => output,
+    hasExited: () => hasExited,
+    /** The bridge's JSON log lines (the launcher's progress lines are JSON too). */
+    records: () =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 /**
@@ -130,4 +147,54 @@ webhooks:
     `all ${total} messages delivered after the restart`,
   );
   assert.equal(receiver.rejected, 0, 'every signature verifies');
+});
+
+test('a normal SIGTERM disconnects from the broker gracefully and logs graceful: true', async (t) => {
+  const broker = await startMosquitto();
+  const receiver = new WebhookReceiver({ secrets: [SECRET] });
+  await receiver.start();
+  const prefix = uniquePrefix('graceful');
+  const adminPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'flup-graceful-'));
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(
+    configFile,
+    `
+source: { kind: mqtt, mqtt: { url: "${broker.url}", clientId: graceful-test, topics: ["prd/FlightUpdate/#"] } }
+redis: { url: "${SHARED_REDIS_URL}", prefix: ${prefix} }
+admin: { listen: "127.0.0.1:${adminPort}" }
+log: { level: info, format: json }
+webhooks:
+  - { id: ops, url: "${receiver.url}/hook", secret: "${SECRET}" }
+`,
+  );
+  const bridge = startBridge(configFile);
+  t.after(async () => {
+    bridge.child.kill('SIGKILL');
+    await receiver.stop();
+    await broker.dispose();
+    const redis = new Redis(SHARED_REDIS_URL);
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  await waitReady(bridge, adminPort);
+
+  // A few messages through, so the stop has acked work behind it.
+  const publisher = await connectAsync(broker.url, { clientId: 'graceful-publisher' });
+  for (let i = 0; i < 5; i++) {
+    const payload = JSON.stringify({ Update: { Timestamp: '2026-11-23T14:05:00Z', Code: 'Y' }, seq: i });
+    await publisher.publishAsync('prd/FlightUpdate/LH/LH400/2026-11-23', payload, { qos: 1 });
+  }
+  await publisher.endAsync();
+  await waitFor(() => receiver.uniqueIds >= 5, 30_000, 'five deliveries before the signal');
+
+  bridge.child.kill('SIGTERM');
+  assert.equal(await bridge.exited, 0, `exit code 0 (stderr: ${bridge.stderr().slice(-500)})`);
+  const disconnect = bridge.records().find((r) => r.msg === 'disconnecting from the MQTT broker');
+  assert.ok(disconnect, 'the bridge logged its disconnect');
+  assert.equal(disconnect.graceful, true);
+  assert.ok(
+    bridge.records().some((r) => r.msg === 'flup-bridge stopped'),
+    'the stop ran to its end',
+  );
 });

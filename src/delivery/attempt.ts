@@ -213,8 +213,10 @@ export class DeliveryAttempt {
     }
   }
 
-  /** Undefined when there is nothing to write: a success while closed with no failures (the common path). */
-  /** lastError: why this attempt failed (named when the breaker opens). */
+  /**
+   * Undefined when there is nothing to write: a success while closed with no failures (the common
+   * path). lastError: why this attempt failed, named in the line when the breaker opens.
+   */
   #recordBreaker(
     gate: Extract<Gate, { kind: 'go' }>,
     ok: boolean,
@@ -232,7 +234,7 @@ export class DeliveryAttempt {
       this.#options.metrics.breakerOpen.set(this.#labels, 1);
       this.#log.warn(
         { cooldownMs: t.cooldownMs, lastError },
-        `circuit opened: no requests to ${this.#options.webhook.url} for ${t.cooldownMs} ms (last error: ${lastError ?? 'unknown'})`,
+        `circuit opened: no requests to ${maskUrl(this.#options.webhook.url)} for ${t.cooldownMs} ms (last error: ${lastError ?? 'unknown'})`,
       );
     } else if (t.to === 'closed') {
       this.#options.metrics.breakerOpen.set(this.#labels, 0);

@@ -39,6 +39,11 @@ export interface DeliveryWorkersOptions {
   enricher?: Enricher;
   /** Told about every delivery attempt (the flight timeline). */
   onAttempt?: AttemptHook;
+  /**
+   * BullMQ's job lock lifetime (default 30 s): a job whose worker stopped renewing it is taken
+   * over by another worker after this long. Tests shorten it to see a job outlive its lock.
+   */
+  lockDurationMs?: number;
 }
 
 /** Job-count gauges and dead-letter retention are refreshed this often. */
@@ -67,6 +72,7 @@ export class DeliveryWorkers implements Part {
   readonly #tokenProviders: Map<string, TokenProvider>;
   readonly #enricher?: Enricher;
   readonly #onAttempt?: AttemptHook;
+  readonly #lockDurationMs?: number;
   readonly #log: Logger;
   readonly #running: ActiveWebhook[] = [];
   #http?: HttpClients;
@@ -79,6 +85,7 @@ export class DeliveryWorkers implements Part {
     this.#tokenProviders = options.tokenProviders;
     this.#enricher = options.enricher;
     this.#onAttempt = options.onAttempt;
+    this.#lockDurationMs = options.lockDurationMs;
     this.#log = options.deps.logger.child({ module: 'delivery' });
   }
 
@@ -197,6 +204,7 @@ export class DeliveryWorkers implements Part {
           prefix: config.redis.prefix,
           concurrency: webhook.concurrency,
           maxStalledCount: MAX_STALLED_COUNT,
+          ...(this.#lockDurationMs ? { lockDuration: this.#lockDurationMs } : {}),
           ...(webhook.rateLimit
             ? { limiter: { max: webhook.rateLimit.max, duration: webhook.rateLimit.duration } }
             : {}),

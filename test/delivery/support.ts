@@ -184,13 +184,14 @@ export interface Bridge extends TestDeps {
 /** Delivery workers, admin objects and a producer on a fresh prefix; stop() ends all and cleans Redis. */
 export async function startBridge(
   config: Config,
-  options: { tokenProviders?: Map<string, TokenProvider>; enricher?: Enricher } = {},
+  options: { tokenProviders?: Map<string, TokenProvider>; enricher?: Enricher; lockDurationMs?: number } = {},
 ): Promise<Bridge> {
   const t = testDeps(config);
   const workers = new DeliveryWorkers({
     deps: t.deps,
     tokenProviders: options.tokenProviders ?? new Map(),
     enricher: options.enricher,
+    lockDurationMs: options.lockDurationMs,
   });
   const webhooks = new Webhooks({ config, redis: t.deps.redis, metrics: t.metrics, logger: t.deps.logger });
   const deadLetters = new DeadLetters({ config, redis: t.deps.redis });
