@@ -15,7 +15,8 @@ export interface LogOnceOptions {
   clock: Clock;
   /** Minimum time between two lines of the same cause (default 60 s). */
   intervalMs?: number;
-  level?: 'warn' | 'error';
+  /** info: for repeated outcomes that are not faults (e.g. the same answer for many requests). */
+  level?: 'info' | 'warn' | 'error';
 }
 
 interface Seen {

@@ -17,6 +17,24 @@ export type FetchOutcome =
   /** Worth waiting for: quota, upstream outage, timeouts, credentials being renewed. */
   | { kind: 'fault'; outcome: FaultKind; message: string; retryAfterMs?: number };
 
+/** How long everybody waits after a fault before the next call, unless the API says (Retry-After). */
+export function faultDelay(outcome: Extract<FetchOutcome, { kind: 'fault' }>): number {
+  if (outcome.retryAfterMs !== undefined) return outcome.retryAfterMs;
+  switch (outcome.outcome) {
+    case 'quota':
+      // Mashery's hourly limit ("OVER_RATE") lasts; the per-second one ("OVER_QPS") passes quickly.
+      return /OVER_RATE/.test(outcome.message) ? 60_000 : /OVER_QPS/.test(outcome.message) ? 1000 : 5000;
+    case 'unauthorized':
+    case 'token-error':
+      return 10_000;
+    default:
+      return 2000;
+  }
+}
+
+/** Faults of the whole API (not of one flight) hold back calls for every URL. */
+export const GLOBAL_FAULTS: ReadonlySet<FaultKind> = new Set(['quota', 'unauthorized', 'token-error']);
+
 export interface FetchOptions {
   apiToken: TokenProvider;
   dispatcher?: Dispatcher;

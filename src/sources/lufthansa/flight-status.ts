@@ -7,14 +7,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import { scrub, type Metrics, type SecretRegistry } from '../../core/index.js';
+import { errorCause, LogOnce, scrub, type Metrics, type SecretRegistry } from '../../core/index.js';
 import type { TokenProvider } from '../../auth/index.js';
 import type { Clock } from '../../core/index.js';
 import type { EnrichmentConfig, WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../core/index.js';
 import type { RedisClient } from '../../redis/index.js';
 import { EnrichmentRateLimit } from './enrichment-rate-limit.js';
-import { fetchFlightStatus, type FaultKind, type FetchOutcome } from './flight-status-fetch.js';
+import { faultDelay, fetchFlightStatus, GLOBAL_FAULTS } from './flight-status-fetch.js';
 import { FlightStatusStore, GLOBAL, type CachedAnswer } from './flight-status-store.js';
 import { relatedLink } from './related-link.js';
 import { checkFlightStatusLink } from './flight-status-link.js';
@@ -56,24 +56,6 @@ const MAX_INLINE_RATE_WAIT_MS = 1000;
 const MIN_DEFER_MS = 100;
 const MAX_DEFER_MS = 60_000;
 
-/** How long everybody waits after a fault before the next call, unless the API says (Retry-After). */
-function faultDelay(outcome: Extract<FetchOutcome, { kind: 'fault' }>): number {
-  if (outcome.retryAfterMs !== undefined) return outcome.retryAfterMs;
-  switch (outcome.outcome) {
-    case 'quota':
-      // Mashery's hourly limit ("OVER_RATE") lasts; the per-second one ("OVER_QPS") passes quickly.
-      return /OVER_RATE/.test(outcome.message) ? 60_000 : /OVER_QPS/.test(outcome.message) ? 1000 : 5000;
-    case 'unauthorized':
-    case 'token-error':
-      return 10_000;
-    default:
-      return 2000;
-  }
-}
-
-/** Faults of the whole API (not of one flight) hold back calls for every URL. */
-const GLOBAL_FAULTS: ReadonlySet<FaultKind> = new Set(['quota', 'unauthorized', 'token-error']);
-
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
 export const FLIGHT_STATUS_SPAN = 'flight-status lookup';
@@ -94,11 +76,12 @@ export class FlightStatusEnricher implements Enricher {
   readonly #rateLimit: EnrichmentRateLimit;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #log: Logger;
   readonly #lockTtlMs: number;
   readonly #pollMs: number;
   readonly #inflight = new Map<string, Promise<Resolution>>();
-  readonly #warnedHosts = new Set<string>();
+  /** Repeated failures (an outage, a Redis refusing, many unknown flights): one line per cause. */
+  readonly #failures: LogOnce;
+  readonly #errorAnswers: LogOnce;
 
   constructor(options: FlightStatusEnricherOptions) {
     this.#options = options;
@@ -112,7 +95,8 @@ export class FlightStatusEnricher implements Enricher {
     });
     this.#ownsDispatcher = !options.dispatcher;
     this.#dispatcher = options.dispatcher ?? new Agent({ connections: 16 });
-    this.#log = options.logger;
+    this.#failures = new LogOnce({ logger: options.logger, clock: options.clock });
+    this.#errorAnswers = new LogOnce({ logger: options.logger, clock: options.clock, level: 'info' });
     // Covers a call, its 401 retry and a rate-limit wait; if the holder dies the lock just expires.
     this.#lockTtlMs = 2 * options.enrichment.timeout + MAX_INLINE_RATE_WAIT_MS + 5000;
     this.#pollMs = options.pollIntervalMs ?? 50;
@@ -175,13 +159,11 @@ export class FlightStatusEnricher implements Enricher {
   /** The API token goes to apiBase's origin only: a link elsewhere is reported, never fetched. */
   #refuseForeign(event: EventEnvelope, url: URL): EventEnvelope {
     const apiHost = new URL(this.#apiOrigin).host;
-    if (!this.#warnedHosts.has(url.origin)) {
-      this.#warnedHosts.add(url.origin);
-      this.#log.warn(
-        { host: url.host, origin: url.origin, apiOrigin: this.#apiOrigin, topic: event.topic },
-        `related link points at ${url.host}, not at the API host ${apiHost}: not fetched (the API token is only sent to ${this.#apiOrigin})`,
-      );
-    }
+    this.#failures.report(
+      `foreign-link ${url.origin}`,
+      { host: url.host, origin: url.origin, apiOrigin: this.#apiOrigin, topic: event.topic },
+      `related link points at ${url.host}, not at the API host ${apiHost}: not fetched (the API token is only sent to ${this.#apiOrigin})`,
+    );
     return this.#withError(
       event,
       `the related link points at ${url.origin}, not at the Lufthansa API (${this.#apiOrigin}): not fetched, so that the API token is not sent elsewhere`,
@@ -221,7 +203,12 @@ export class FlightStatusEnricher implements Enricher {
     if (!pending) {
       pending = this.#resolve(url, notBefore)
         .catch((err: Error): Resolution => {
-          this.#log.warn({ err, url }, 'flight status lookup failed (Redis?); the delivery waits');
+          const cause = errorCause(err);
+          this.#failures.report(
+            `lookup ${cause}`,
+            { err, url },
+            `flight status lookup failed (Redis: ${cause}); the delivery waits`,
+          );
           return { kind: 'wait', reason: `flight status lookup failed: ${err.message}`, delayMs: 2000 };
         })
         .finally(() => this.#inflight.delete(key));
@@ -315,13 +302,14 @@ export class FlightStatusEnricher implements Enricher {
     }
     if (outcome.kind === 'error') {
       // Asking again soon would get the same answer: cache it like a success.
-      this.#log.info({ url, outcome: outcome.outcome }, outcome.message);
+      this.#errorAnswers.report(outcome.outcome, { url, outcome: outcome.outcome }, outcome.message);
       const answer = { error: outcome.message, fetchedAt };
       await this.#store.putAnswer(url, answer, enrichment.cacheTtl);
       return { kind: 'answer', answer, fromCache: false };
     }
     const delayMs = clamp(faultDelay(outcome), 250, MAX_DEFER_MS);
-    this.#log.warn(
+    this.#failures.report(
+      `fault ${outcome.outcome}`,
       { url, outcome: outcome.outcome, delayMs },
       `${outcome.message}; flight status calls pause for ${delayMs} ms`,
     );
