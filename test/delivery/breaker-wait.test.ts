@@ -18,7 +18,7 @@ import { queueName } from '../../src/queue/index.js';
 import { cleanup, flightEvent, startBridge, testConfig, testDeps, TestProducer } from './support.js';
 
 /** Short enough that a job held active across a few cool-downs loses its lock. */
-const LOCK_MS = 2000;
+const LOCK_MS = 3000;
 
 test('jobs waiting on an open breaker are handed back delayed, never outlive their lock, and are delivered when the receiver returns', async (t) => {
   // Nothing listens on the port yet: every request is refused (ECONNREFUSED).
@@ -29,7 +29,7 @@ test('jobs waiting on an open breaker are handed back delayed, never outlive the
       url: `http://127.0.0.1:${port}/hook`,
       concurrency: 4,
       retry: { attempts: 1000, initialDelay: 50, maxDelay: 200 },
-      breaker: { failureThreshold: 2, cooldown: 300, maxCooldown: 1500 },
+      breaker: { failureThreshold: 2, cooldown: 300, maxCooldown: 2000 },
     },
   ]);
   const bridge = await startBridge(config, { lockDurationMs: LOCK_MS });
