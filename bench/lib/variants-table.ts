@@ -4,11 +4,10 @@
  * Ratios and differences are taken per repeat, between cells of the same repeat (interleaved, so
  * under the same machine load), then summarised as median (min–max).
  */
-import type { BenchOptions } from './args.js';
+import type { BenchOptions, ScenarioId } from './args.js';
 import type { CellResult } from './cell.js';
 import { mmm, n0, n1, n2, table } from './markdown.js';
 import { spread, type Spread } from './stats.js';
-import type { ScenarioId } from './args.js';
 
 /** Variant → the system it is compared with. */
 export const REFERENCE: Record<string, string> = {
@@ -49,7 +48,9 @@ function paired(
 
 const ratio = (v: number, r: number) => (r > 0 ? v / r : NaN);
 const minus = (v: number, r: number) => v - r;
-const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${n0(v)}` : '-');
+const sign = (v: number) => (v >= 0 ? '+' : '');
+const signed = (v: number) => (Number.isFinite(v) ? `${sign(v)}${n0(v)}` : '-');
+const signed1 = (v: number) => (Number.isFinite(v) ? `${sign(v)}${n1(v)}` : '-');
 const times = (v: number) => `${n2(v)}×`;
 
 /** OTLP bytes the sink received per message sent in the cell (measured + warm-up). */
@@ -70,10 +71,22 @@ export function variantSection(cells: CellResult[], systems: string[], options: 
     return [
       `\`${id}\``,
       `\`${ref}\``,
-      mmm(pair('burst', (c) => c.msgPerSec, ratio), times),
-      mmm(pair('burst', (c) => c.cpuUsPerMsg, minus), signed),
-      mmm(pair('steady', (c) => c.latencyMs.p99, ratio), times),
-      mmm(pair('steady', (c) => c.latencyMs.p99, minus), n1),
+      mmm(
+        pair('burst', (c) => c.msgPerSec, ratio),
+        times,
+      ),
+      mmm(
+        pair('burst', (c) => c.cpuUsPerMsg, minus),
+        signed,
+      ),
+      mmm(
+        pair('steady', (c) => c.latencyMs.p99, ratio),
+        times,
+      ),
+      mmm(
+        pair('steady', (c) => c.latencyMs.p99, minus),
+        signed1,
+      ),
       mmm(pair('steady', steadyCpu, minus), signed),
       otlpPerMessage(cells, id, options),
     ];

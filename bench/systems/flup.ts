@@ -235,4 +235,3 @@ export function flupSystem(variant: FlupVariant, runner: () => FlupRunner, commo
     },
   };
 }
-
