@@ -238,6 +238,7 @@ npm run build && npm run bench            # burst, steady, fan-out; 3 repeats (~
 npm run bench -- --quick                  # small counts, 1 repeat
 npm run bench -- --systems direct,flup --scenarios burst --repeats 5
 npm run bench -- --soak --scenarios soak  # 10 min at 300 msg/s, RSS every 30 s
+npm run bench -- --systems flup,flup-lh,flup-ordered,flup-traced,flup-replica --flights 500
 npm run bench -- --help
 \`\`\`
 
