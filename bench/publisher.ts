@@ -4,11 +4,20 @@
  * publishes at `rate` msg/s on a 1 ms timer. Every loop is bounded by the count and a deadline.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { flightUpdate, genericMessage, genericTopicFor, nowMs, topicFor } from './lib/message.js';
+import {
+  DEFAULT_FLIGHTS,
+  flightUpdate,
+  genericMessage,
+  genericTopicFor,
+  nowMs,
+  topicFor,
+} from './lib/message.js';
 import { serve } from './lib/rpc.js';
 
 let client: MqttClient | undefined;
 let generic = false;
+/** Distinct flights the flight-format messages cycle through (`--flights`). */
+let flights = DEFAULT_FLIGHTS;
 
 async function connect(url: string): Promise<void> {
   const clientId = `bench-pub-${process.pid}`;
@@ -22,7 +31,7 @@ async function connect(url: string): Promise<void> {
 function publish(i: number, seq: number, run: string, onAck: (err?: Error) => void): void {
   const [topic, body] = generic
     ? [genericTopicFor(i), genericMessage(i, seq, nowMs(), run)]
-    : [topicFor(i), flightUpdate(i, seq, nowMs(), run)];
+    : [topicFor(i, flights), flightUpdate(i, seq, nowMs(), run, flights)];
   client!.publish(topic, body, { qos: 1 }, (err) => onAck(err));
 }
 
@@ -85,6 +94,7 @@ serve(async (req) => {
   switch (req.cmd) {
     case 'connect':
       generic = req.payload === 'generic';
+      flights = Number(req.flights ?? DEFAULT_FLIGHTS);
       await connect(String(req.url));
       return {};
     case 'publish':

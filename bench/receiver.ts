@@ -26,6 +26,8 @@ let duplicates = 0;
 let stale = 0;
 let unparsed = 0;
 let lastArrival = 0;
+/** Requests carrying a v1a (ed25519) signature: shows that a whsk_ variant signed as configured. */
+let signedV1a = 0;
 /** Endpoints the current cell uses (the first n). */
 let active: Endpoint[] = [];
 
@@ -61,6 +63,7 @@ function handler(endpoint: Endpoint) {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       record(endpoint, body, nowMs());
+      if (req.headers['webhook-signature']?.includes('v1a,')) signedV1a += 1;
       res.writeHead(200, { 'content-length': '0' });
       res.end();
     });
@@ -86,6 +89,7 @@ export interface ReceiverProgress {
   duplicates: number;
   stale: number;
   unparsed: number;
+  signedV1a: number;
 }
 
 export interface ReceiverResult extends ReceiverProgress {
@@ -105,6 +109,7 @@ function progress(): ReceiverProgress {
     duplicates,
     stale,
     unparsed,
+    signedV1a,
   };
 }
 
@@ -149,7 +154,7 @@ serve(async (req) => {
         e.count = 0;
         e.warmup = 0;
       }
-      duplicates = stale = unparsed = lastArrival = 0;
+      duplicates = stale = unparsed = lastArrival = signedV1a = 0;
       return {};
     case 'progress':
       return progress();

@@ -17,7 +17,9 @@ import { topicFilterFor } from './lib/message.js';
 import { call } from './lib/rpc.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { direct, naiveBullmq } from './systems/child.js';
-import { flupRunner, flupSystems } from './systems/flup.js';
+import { flupRunner } from './systems/flup.js';
+import { flupSystems } from './systems/flup-variants.js';
+import { startVariantInfra, type VariantInfra } from './lib/variant-infra.js';
 import { ensureNodeRed, nodeRed } from './systems/node-red.js';
 import type { SystemSpec } from './systems/types.js';
 
@@ -64,7 +66,25 @@ function describe(r: CellResult): string {
   const ingest = r.ingestDoneMs ? `, stored in Redis after ${fmt(r.ingestDoneMs / 1000, 2)} s` : '';
   const per =
     r.cpuUsPerMsgByProcess.length > 1 ? ` [${r.cpuUsPerMsgByProcess.map((v) => fmt(v)).join('+')}]` : '';
-  return `${base}: ${rate}, ${lat}, ${res}${per}${ingest}${dup} (load ${fmt(r.loadAvg, 1)})`;
+  const v1a = r.signedV1a ? `, ${r.signedV1a} v1a-signed` : '';
+  const traces = r.traceExport
+    ? `, OTLP ${r.traceExport.requests} requests ${fmt(r.traceExport.bytes / 1024)} KiB`
+    : '';
+  return `${base}: ${rate}, ${lat}, ${res}${per}${ingest}${dup}${v1a}${traces} (load ${fmt(r.loadAvg, 1)})`;
+}
+
+/** runCell, with what a variant needs around it (the trace sink's counters, its checks). */
+async function runVariantCell(
+  h: Harness,
+  extras: VariantInfra,
+  system: SystemSpec,
+  scenario: Scenario,
+  repeat: number,
+): Promise<CellResult> {
+  await extras.beforeCell(system);
+  const result = await runCell(h, system, scenario, repeat);
+  await extras.afterCell(system, result);
+  return result;
 }
 
 async function main(): Promise<number> {
@@ -105,13 +125,13 @@ async function main(): Promise<number> {
     direct,
     naiveBullmq,
     nodeRed,
-    ...flupSystems(
-      repoRoot,
-      options.flupRunner,
-      options.flupWebhook,
-      options.flupDist,
-      options.minReplicas > 0 ? { minReplicas: options.minReplicas } : {},
-    ),
+    ...flupSystems(repoRoot, {
+      runner: options.flupRunner,
+      webhook: options.flupWebhook,
+      redis: options.minReplicas > 0 ? { minReplicas: options.minReplicas } : {},
+      distDir: options.flupDist,
+      baseDist: options.baseDist,
+    }),
   ].filter((s) => wanted.has(s.id));
   specs.sort((a, b) => ALL_SYSTEMS.indexOf(a.id as never) - ALL_SYSTEMS.indexOf(b.id as never));
   const nodeRedVersion = wanted.has('nodered') ? await ensureNodeRed(repoRoot) : undefined;
@@ -121,6 +141,7 @@ async function main(): Promise<number> {
   const jsDir = await compileChildren(repoRoot);
   const servers: Server[] = [];
   const children = [];
+  let extras: VariantInfra | undefined;
   try {
     const redis = await startRedis();
     servers.push(redis);
@@ -138,7 +159,12 @@ async function main(): Promise<number> {
     const { ports } = await call<{ ports: number[] }>(receiver, 'listen', {
       endpoints: options.fanoutEndpoints,
     });
-    await call(publisher, 'connect', { url: mosquitto.url, payload: options.payload });
+    await call(publisher, 'connect', {
+      url: mosquitto.url,
+      payload: options.payload,
+      flights: options.flights,
+    });
+    extras = await startVariantInfra(specs, jsDir);
     const machine = machineInfo({
       nodeRedVersion,
       flupRunner: options.flupDist ? `dist:${options.flupDist}` : runner,
@@ -147,11 +173,15 @@ async function main(): Promise<number> {
     log(
       `redis ${redis.url} (AOF off, no RDB), mosquitto ${mosquitto.url} (max_inflight_messages ${options.inflight})`,
     );
+    for (const line of extras.describe) log(line);
 
     const h: Harness = {
       mqttUrl: mosquitto.url,
       redisUrl: redis.url,
       redisPid: redis.pid,
+      replicated: extras.replicated,
+      traceSinkUrl: extras.traceSinkUrl,
+      lufthansa: extras.lufthansa,
       mosquittoPid: mosquitto.pid,
       receiver,
       publisher,
@@ -177,9 +207,9 @@ async function main(): Promise<number> {
           n += 1;
           const label = `[${n}/${total}] ${scenario.id} × ${system.id} #${repeat}`;
           try {
-            const result = await runCell(h, system, scenario, repeat);
+            const result = await runVariantCell(h, extras, system, scenario, repeat);
             cells.push(result);
-            log(`${label}: ${describe(result)}`);
+            log(`${label}: ${result.error ? `FAILED: ${result.error}; ` : ''}${describe(result)}`);
           } catch (err) {
             log(`${label}: FAILED: ${(err as Error).message}`);
             cells.push({
@@ -203,7 +233,7 @@ async function main(): Promise<number> {
         };
         log(`soak × ${system.id}: ${options.soakSeconds} s at ${options.soakRate} msg/s`);
         try {
-          const result = await runCell(h, system, soak, 1);
+          const result = await runVariantCell(h, extras, system, soak, 1);
           cells.push(result);
           log(`soak × ${system.id}: ${describe(result)}`);
         } catch (err) {
@@ -238,6 +268,7 @@ async function main(): Promise<number> {
     }
     return cells.some((c) => c.error) ? 1 : 0;
   } finally {
+    await extras?.stop();
     for (const child of children) {
       await call(child, 'stop', {}, 3000).catch(() => undefined);
       await stopProcess(child, 2000);

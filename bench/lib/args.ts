@@ -1,7 +1,24 @@
 /** Command line of `npm run bench`. */
 import { parseArgs } from 'node:util';
+import { DEFAULT_FLIGHTS, MAX_FLIGHTS } from './message.js';
 
-export const ALL_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-1w', 'flup-split'] as const;
+export const ALL_SYSTEMS = [
+  'direct',
+  'naive',
+  'nodered',
+  'flup',
+  'flup-1w',
+  'flup-split',
+  'flup-base',
+  'flup-lh',
+  'flup-ordered',
+  'flup-v1a',
+  'flup-traced',
+  'flup-replica',
+  'flup-replica-nowait',
+] as const;
+/** Variants that run the Lufthansa source, whose messages carry a flight (flight-format payload only). */
+export const LUFTHANSA_SYSTEMS = ['flup-lh', 'flup-ordered'];
 /** flup-1w (1 ingest + 1 worker) is the exact baseline of "2 workers faster than 1"; opt-in. */
 export const DEFAULT_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-split'];
 export const ALL_SCENARIOS = ['burst', 'steady', 'fanout', 'soak'] as const;
@@ -29,6 +46,10 @@ export interface BenchOptions {
   flupRunner?: 'dist' | 'tsx';
   /** Experiments only: run flup-bridge from another build folder (holding cli/main.js). */
   flupDist?: string;
+  /** The build `flup-base` runs from (DIR/cli/main.js), to compare it with this one in one run. */
+  baseDist?: string;
+  /** Distinct flights the flight-format messages cycle through. */
+  flights: number;
   /** Experiments only: YAML keys merged into every generated flup-bridge webhook (not the defaults). */
   flupWebhook: Record<string, unknown>;
   /** flight: Lufthansa-format notifications on prd/FlightUpdate/...; generic: ~600-byte generic
@@ -46,8 +67,18 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [options]
 
-  --systems a,b         ${ALL_SYSTEMS.join(',')}
-                        (default: ${DEFAULT_SYSTEMS.join(',')})
+  --systems a,b         ${ALL_SYSTEMS.slice(0, 6).join(',')},
+                        ${ALL_SYSTEMS.slice(6).join(',')}
+                        (default: ${DEFAULT_SYSTEMS.join(',')}). Variants of flup (1 process each):
+                        flup-base     shipped defaults, run from --base-dist DIR (A/B in one run)
+                        flup-lh       Lufthansa source (simulated API for the credentials, the bench's
+                                      broker), so messages carry a flight: sequences, timeline
+                        flup-ordered  flup-lh with the webhook's ordering: flight
+                        flup-v1a      ed25519 (whsk_) signing key: v1a signatures
+                        flup-traced   v1a signing and OpenTelemetry tracing (OTLP/HTTP to a local
+                                      sink that discards)
+                        flup-replica  redis.minReplicas 1, on a second Redis master with one replica
+                        flup-replica-nowait  minReplicas 0 on that master (replication, no WAIT)
   --scenarios a,b       burst,steady,fanout (default), soak
   --soak                add the soak (10 min at 300 msg/s; RSS every 30 s) for --soak-systems
   --soak-systems a,b    systems soaked (default: flup)
@@ -62,6 +93,8 @@ export const USAGE = `npm run bench -- [options]
   --warmup N            warm-up messages before each cell (default 1000)
   --flup dist|tsx       how flup-bridge runs (default: dist when built, else tsx)
   --flup-dist DIR        experiment: run flup-bridge from another build (DIR/cli/main.js), for A/B
+  --base-dist DIR       the build flup-base runs from (DIR/cli/main.js)
+  --flights N           distinct flights the messages cycle through (default ${DEFAULT_FLIGHTS}, at most ${MAX_FLIGHTS})
   --flup-webhook k=v    experiment: set a webhook key in flup-bridge's config (e.g. concurrency=50);
                         repeatable; the report then says the defaults were changed
   --payload K           flight (Lufthansa format, default) or generic (~600-byte generic JSON on
@@ -119,6 +152,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       flup: { type: 'string' },
       'flup-webhook': { type: 'string', multiple: true },
       'flup-dist': { type: 'string' },
+      'base-dist': { type: 'string' },
+      flights: { type: 'string' },
       payload: { type: 'string' },
       'min-replicas': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -138,8 +173,18 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (flup !== undefined && flup !== 'dist' && flup !== 'tsx') throw new Error('--flup must be dist or tsx');
   const payload = (values.payload ?? 'flight') as PayloadKind;
   if (!PAYLOAD_KINDS.includes(payload)) throw new Error(`--payload must be ${PAYLOAD_KINDS.join(' or ')}`);
+  const systems = list(values.systems, ALL_SYSTEMS, DEFAULT_SYSTEMS as (typeof ALL_SYSTEMS)[number][]);
+  const soakSystems = list(values['soak-systems'], ALL_SYSTEMS, ['flup']);
+  const every = [...systems, ...(scenarios.includes('soak') ? soakSystems : [])];
+  if (every.includes('flup-base') && !values['base-dist'])
+    throw new Error('flup-base needs --base-dist DIR (a build folder holding cli/main.js)');
+  const lufthansa = every.filter((s) => LUFTHANSA_SYSTEMS.includes(s));
+  if (payload === 'generic' && lufthansa.length)
+    throw new Error(`${lufthansa.join(', ')}: the Lufthansa source needs --payload flight`);
+  const flights = int(values.flights, DEFAULT_FLIGHTS, 'flights');
+  if (flights < 1 || flights > MAX_FLIGHTS) throw new Error(`--flights must be 1..${MAX_FLIGHTS}`);
   return {
-    systems: list(values.systems, ALL_SYSTEMS, DEFAULT_SYSTEMS as (typeof ALL_SYSTEMS)[number][]),
+    systems,
     scenarios,
     repeats: Math.max(1, int(values.repeats, quick ? 1 : 3, 'repeats')),
     quick,
@@ -151,12 +196,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     soakRate: int(values['soak-rate'], 300, 'soak-rate'),
     soakSeconds: int(values['soak-seconds'], quick ? 30 : 600, 'soak-seconds'),
     soakEverySeconds: int(values['soak-every'], quick ? 5 : 30, 'soak-every'),
-    soakSystems: list(values['soak-systems'], ALL_SYSTEMS, ['flup']),
+    soakSystems,
     window: Math.max(1, int(values.window, 1000, 'window')),
     inflight: Math.max(1, int(values.inflight, 100, 'inflight')),
     warmup: int(values.warmup, quick ? 200 : 1000, 'warmup'),
     flupRunner: flup,
     flupDist: values['flup-dist'],
+    baseDist: values['base-dist'],
+    flights,
     flupWebhook: Object.fromEntries(
       (values['flup-webhook'] ?? []).map((kv) => {
         const at = kv.indexOf('=');

@@ -17,7 +17,7 @@ import { redisUsedMemory } from './infra.js';
 import { ResourceSampler } from './procs.js';
 import { call } from './rpc.js';
 import type { Percentiles } from './stats.js';
-import type { RunningSystem, StartContext, SystemSpec } from '../systems/types.js';
+import type { LufthansaApi, RunningSystem, StartContext, SystemSpec } from '../systems/types.js';
 
 export interface Scenario {
   id: ScenarioId;
@@ -66,6 +66,10 @@ export interface CellResult {
   ingestDoneMs?: number;
   /** CPU µs per message of each system process (same order as the system's PIDs). */
   cpuUsPerMsgByProcess: number[];
+  /** Measured requests that carried a v1a (ed25519) signature. */
+  signedV1a?: number;
+  /** Systems with tracing: what the OTLP sink received during the cell (warm-up included). */
+  traceExport?: { requests: number; bytes: number };
   error?: string;
 }
 
@@ -73,6 +77,10 @@ export interface Harness {
   mqttUrl: string;
   redisUrl: string;
   redisPid: number;
+  /** The second Redis master (with one replica) for systems with redis: replicated. */
+  replicated?: { url: string; pid: number };
+  traceSinkUrl?: string;
+  lufthansa?: LufthansaApi;
   mosquittoPid: number;
   receiver: ChildProcess;
   publisher: ChildProcess;
@@ -171,11 +179,13 @@ export async function runCell(
   const cell = `${system.id}-${scenario.id}-${repeat}-${Date.now().toString(36)}`;
   const workDir = join(h.workRoot, cell);
   mkdirSync(workDir, { recursive: true });
-  await flushRedis(h.redisUrl);
+  const redis = system.redis === 'replicated' ? h.replicated : { url: h.redisUrl, pid: h.redisPid };
+  if (!redis) throw new Error(`${system.id} needs the replicated Redis, which the harness did not start`);
+  await flushRedis(redis.url);
   const targets = h.receiverPorts.slice(0, scenario.endpoints).map((p) => `http://127.0.0.1:${p}/hook`);
   const ctx: StartContext = {
     mqttUrl: h.mqttUrl,
-    redisUrl: h.redisUrl,
+    redisUrl: redis.url,
     targets,
     cell,
     workDir,
@@ -183,6 +193,8 @@ export async function runCell(
     jsDir: h.jsDir,
     repoRoot: h.repoRoot,
     profileDir: h.profileDir,
+    traceSinkUrl: h.traceSinkUrl,
+    lufthansa: h.lufthansa,
   };
   await call(h.receiver, 'reset', { expected: 0, run: cell, endpoints: scenario.endpoints });
   let running: RunningSystem | undefined;
@@ -220,10 +232,10 @@ export async function runCell(
 
     await call(h.receiver, 'reset', { expected: scenario.count, run: cell, endpoints: scenario.endpoints });
     const loadAvg = os.loadavg()[0]!;
-    const usedMemoryBefore = await redisUsedMemory(h.redisUrl);
+    const usedMemoryBefore = await redisUsedMemory(redis.url);
     const sampler = new ResourceSampler(running.pids, 200);
     const startRssMb = sampler.rssNow() / MB;
-    const redisSampler = new ResourceSampler([h.redisPid], 1000);
+    const redisSampler = new ResourceSampler([redis.pid], 1000);
     const mosquittoSampler = new ResourceSampler([h.mosquittoPid], 1000);
     const timeline: { atS: number; rssMb: number }[] = [];
     const t0 = Date.now();
@@ -277,7 +289,7 @@ export async function runCell(
     const redisCpu = redisSampler.stop();
     const mosquittoCpu = mosquittoSampler.stop();
     const result = await call<ReceiverResult>(h.receiver, 'result');
-    const usedMemoryAfter = await redisUsedMemory(h.redisUrl);
+    const usedMemoryAfter = await redisUsedMemory(redis.url);
     const counters = await running.counters?.();
     const delivered = result.counts.reduce((a, b) => a + b, 0);
     const durationMs = Math.max(1, result.lastArrivalAt - result.firstSentAt);
@@ -312,6 +324,7 @@ export async function runCell(
       loadAvg,
       ingestDoneMs,
       cpuUsPerMsgByProcess: cpuByPid.map((ms) => perMsg(ms)),
+      signedV1a: result.signedV1a,
     };
   } finally {
     if (running) {

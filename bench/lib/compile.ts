@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 
 const ENTRIES = [
   'receiver.ts',
+  'trace-sink.ts',
   'publisher.ts',
   'lib/message.ts',
   'lib/rpc.ts',

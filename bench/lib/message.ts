@@ -20,9 +20,19 @@ export const TARGET_BYTES = 600;
 
 export const SEQ_PATTERN = /"BenchSeq":(-?\d+),"BenchSentAt":(\d+(?:\.\d+)?)/;
 
-export function topicFor(i: number): string {
-  const carrier = CARRIERS[i % CARRIERS.length]!;
-  return `prd/FlightUpdate/${carrier}/${carrier}${100 + (i % 900)}/${DATE}`;
+/** Distinct flights by default (`--flights`); flight numbers run from 100, so at most 9,900. */
+export const DEFAULT_FLIGHTS = 900;
+export const MAX_FLIGHTS = 9900;
+
+/** Message i's flight: one of `flights` (carrier, number) pairs, each pair its own flight. */
+function flightOf(i: number, flights: number): string {
+  const f = i % flights;
+  return `${CARRIERS[f % CARRIERS.length]!}${100 + f}`;
+}
+
+export function topicFor(i: number, flights = DEFAULT_FLIGHTS): string {
+  const flight = flightOf(i, flights);
+  return `prd/FlightUpdate/${flight.slice(0, 2)}/${flight}/${DATE}`;
 }
 
 /** The generic variant: a non-Lufthansa topic, as from any MQTT source. */
@@ -53,9 +63,14 @@ export function nowMs(): number {
 }
 
 /** The notification for message i; run makes payloads unique between runs (dedup by hash). */
-export function flightUpdate(i: number, seq: number, sentAt: number, run: string): string {
-  const carrier = CARRIERS[i % CARRIERS.length]!;
-  const flight = `${carrier}${100 + (i % 900)}`;
+export function flightUpdate(
+  i: number,
+  seq: number,
+  sentAt: number,
+  run: string,
+  flights = DEFAULT_FLIGHTS,
+): string {
+  const flight = flightOf(i, flights);
   const [code, message] = CODES[i % CODES.length]!;
   const api = 'https://api.lufthansa.com/v1/operations';
   const body =

@@ -1,8 +1,9 @@
 /**
- * Systems 4 and 5: flup-bridge as a user runs it (`flup-bridge run --config`), with the shipped
- * defaults (no ingest or delivery tuning keys in the config): one process with role all, or one
- * ingest and two worker processes sharing the Redis prefix. A generic MQTT source, because the
- * Lufthansa source needs the vendor's credentials; the data path after the MQTT client is the same.
+ * flup-bridge as a user runs it (`flup-bridge run --config`): one process per role, sharing the
+ * Redis prefix, with the shipped defaults plus what a variant (bench/systems/flup-variants.ts)
+ * changes. The generic MQTT source by default; the Lufthansa source (whose messages carry a flight,
+ * so sequences, ordering and the timeline apply) against the simulated Lufthansa API for the
+ * credentials and the bench's broker.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort } from '../lib/infra.js';
 import { spawnTracked, stopProcess } from '../lib/procs.js';
+import { generateSigningKeyPair } from '../../src/signing-keys/index.js';
 import type { RunningSystem, StartContext, SystemSpec } from './types.js';
 
 export type FlupRunner = 'dist' | 'tsx';
@@ -22,32 +24,95 @@ export function flupRunner(repoRoot: string, wanted?: FlupRunner): FlupRunner {
   return existsSync(join(repoRoot, 'dist', 'cli', 'main.js')) ? 'dist' : 'tsx';
 }
 
-/** The harness's environment without FLUP_* variables: only the generated config counts. */
+/** The harness's environment without FLUP_* and OTEL_* variables: only the generated config counts. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { NODE_ENV: 'production' };
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLUP_')) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('FLUP_') && !key.startsWith('OTEL_')) env[key] = value;
+  }
   return env;
+}
+
+/** One flup-bridge configuration under test: its processes and what differs from the shipped defaults. */
+export interface FlupVariant {
+  id: string;
+  label: string;
+  /** One process per role (all, ingest, worker). */
+  roles: string[];
+  /** Keys merged into every webhook (after --flup-webhook). */
+  webhook?: Record<string, unknown>;
+  /** Keys merged into the redis section (after --min-replicas). */
+  redis?: Record<string, unknown>;
+  /** mqtt (generic source, the default) or lufthansa (simulated API, messages carry a flight). */
+  source?: 'mqtt' | 'lufthansa';
+  /** whsec (HMAC, v1; the default) or whsk (ed25519, v1a). */
+  secret?: 'whsec' | 'whsk';
+  /** OpenTelemetry tracing on, exported to the bench's sink. */
+  tracing?: boolean;
+  /** Build folder (holding cli/main.js) to run instead of this repo's. */
+  distDir?: string;
+  /** replicated: the bench's second Redis master, which has one replica. */
+  redisServer?: 'main' | 'replicated';
+}
+
+/** What --flup-webhook, --min-replicas and --flup-dist set for every variant. */
+export interface FlupCommon {
+  webhook: Record<string, unknown>;
+  redis: Record<string, unknown>;
+  distDir?: string;
+}
+
+function sourceConfig(ctx: StartContext, clientId: string, variant: FlupVariant): object {
+  if (variant.source !== 'lufthansa') {
+    return { kind: 'mqtt', mqtt: { url: ctx.mqttUrl, clientId, topics: [ctx.topic], qos: 1 } };
+  }
+  const api = ctx.lufthansa;
+  if (!api) throw new Error(`${variant.id} needs the simulated Lufthansa API`);
+  const broker = new URL(ctx.mqttUrl);
+  return {
+    kind: 'lufthansa',
+    lufthansa: {
+      apiBase: api.url,
+      clientKey: api.clientKey,
+      clientSecret: api.clientSecret,
+      clientId,
+      topics: [ctx.topic],
+      qos: 1,
+      broker: { host: broker.hostname, port: Number(broker.port), tls: false },
+    },
+  };
+}
+
+function secretFor(variant: FlupVariant): string {
+  return variant.secret === 'whsk'
+    ? generateSigningKeyPair().secretKey
+    : `whsec_${randomBytes(24).toString('base64')}`;
 }
 
 function config(
   ctx: StartContext,
   clientId: string,
   adminPort: number,
-  extra: Record<string, unknown>,
-  redisExtra: Record<string, unknown>,
+  variant: FlupVariant,
+  common: FlupCommon,
 ): object {
+  if (variant.tracing && !ctx.traceSinkUrl) throw new Error(`${variant.id} needs the OTLP sink`);
   return {
-    source: { kind: 'mqtt', mqtt: { url: ctx.mqttUrl, clientId, topics: [ctx.topic], qos: 1 } },
-    redis: { url: ctx.redisUrl, prefix: `bench-${ctx.cell}`, ...redisExtra },
+    source: sourceConfig(ctx, clientId, variant),
+    redis: { url: ctx.redisUrl, prefix: `bench-${ctx.cell}`, ...common.redis, ...variant.redis },
     webhooks: ctx.targets.map((url, i) => ({
       id: `target-${i}`,
       url,
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      secret: secretFor(variant),
       topics: ['#'],
-      ...extra,
+      ...common.webhook,
+      ...variant.webhook,
     })),
     admin: { listen: `127.0.0.1:${adminPort}` },
     log: { level: 'warn', format: 'json' },
+    ...(variant.tracing
+      ? { telemetry: { enabled: true, endpoint: ctx.traceSinkUrl, serviceName: `bench-${variant.id}` } }
+      : {}),
   };
 }
 
@@ -87,19 +152,17 @@ const COUNTERS = [
   'flup_ingest_redis_errors_total',
 ];
 
-function flupSystem(
-  id: string,
-  label: string,
-  roles: string[],
-  runner: () => FlupRunner,
-  webhookExtra: Record<string, unknown>,
-  distDir?: string,
-  redisExtra: Record<string, unknown> = {},
-): SystemSpec {
+export function flupSystem(variant: FlupVariant, runner: () => FlupRunner, common: FlupCommon): SystemSpec {
+  const { id, label, roles } = variant;
+  const distDir = variant.distDir ?? common.distDir;
   return {
     id,
     label,
     usesRedis: true,
+    redis: variant.redisServer ?? 'main',
+    tracing: variant.tracing ?? false,
+    signsV1a: variant.secret === 'whsk',
+    lufthansa: variant.source === 'lufthansa',
     async start(ctx: StartContext): Promise<RunningSystem> {
       const clientId = `bench-${id}-${ctx.cell}`;
       const how = runner();
@@ -113,7 +176,7 @@ function flupSystem(
         const port = await freePort();
         // One file per process: only the admin port differs.
         const file = join(ctx.workDir, `flup-${role}-${i}.yaml`);
-        writeFileSync(file, stringify(config(ctx, clientId, port, webhookExtra, redisExtra)));
+        writeFileSync(file, stringify(config(ctx, clientId, port, variant, common)));
         const log = openSync(join(ctx.workDir, `flup-${role}-${i}.log`), 'a');
         const nodeArgs = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir] : [];
         // Experiments only (e.g. --trace-gc): extra node flags for the flup-bridge processes.
@@ -147,7 +210,11 @@ function flupSystem(
       }
       return {
         pids: procs.map(({ child }) => child.pid!),
-        clientIds: [clientId],
+        // The Lufthansa source connects with the client id the Certificate Manager issued.
+        clientIds:
+          variant.source === 'lufthansa'
+            ? (ctx.lufthansa?.issuedClientIds().filter((c) => c.startsWith(`${clientId}_`)) ?? [])
+            : [clientId],
         stop,
         async counters() {
           const all: Record<string, number> = {};
@@ -167,52 +234,4 @@ function flupSystem(
       };
     },
   };
-}
-
-export function flupSystems(
-  repoRoot: string,
-  wanted?: FlupRunner,
-  webhookExtra: Record<string, unknown> = {},
-  distDir?: string,
-  /** Keys merged into the redis section (e.g. minReplicas with --min-replicas). */
-  redisExtra: Record<string, unknown> = {},
-): SystemSpec[] {
-  const runner = () => flupRunner(repoRoot, wanted);
-  const listed = (what: string, keys: Record<string, unknown>) =>
-    Object.keys(keys).length
-      ? `${what}: ${Object.entries(keys)
-          .map(([k, v]) => `${k} ${String(v)}`)
-          .join(', ')}`
-      : '';
-  const changes = [listed('webhooks', webhookExtra), listed('redis', redisExtra)].filter(Boolean);
-  const tuned = changes.length ? ` (${changes.join('; ')})` : '';
-  return [
-    flupSystem(
-      'flup',
-      `flup-bridge, 1 process${tuned || ', shipped defaults'}`,
-      ['all'],
-      runner,
-      webhookExtra,
-      distDir,
-      redisExtra,
-    ),
-    flupSystem(
-      'flup-1w',
-      `flup-bridge, 1 ingest + 1 worker${tuned}`,
-      ['ingest', 'worker'],
-      runner,
-      webhookExtra,
-      distDir,
-      redisExtra,
-    ),
-    flupSystem(
-      'flup-split',
-      `flup-bridge, 1 ingest + 2 workers${tuned}`,
-      ['ingest', 'worker', 'worker'],
-      runner,
-      webhookExtra,
-      distDir,
-      redisExtra,
-    ),
-  ];
 }

@@ -15,6 +15,19 @@ export interface StartContext {
   repoRoot: string;
   /** Set: write V8 CPU profiles of the system's processes here. */
   profileDir?: string;
+  /** OTLP/HTTP base URL of the bench's discarding trace sink (systems with `tracing`). */
+  traceSinkUrl?: string;
+  /** The simulated Lufthansa API (systems with `lufthansa`). */
+  lufthansa?: LufthansaApi;
+}
+
+/** What a system running the Lufthansa source needs of the simulated API. */
+export interface LufthansaApi {
+  url: string;
+  clientKey: string;
+  clientSecret: string;
+  /** Broker client ids the Certificate Manager issued, to wipe their sessions after a cell. */
+  issuedClientIds(): readonly string[];
 }
 
 export interface RunningSystem {
@@ -31,5 +44,13 @@ export interface SystemSpec {
   id: string;
   label: string;
   usesRedis: boolean;
+  /** replicated: runs against the bench's second Redis master, which has one replica. */
+  redis?: 'main' | 'replicated';
+  /** Exports traces: the harness starts the OTLP sink and checks that spans reached it. */
+  tracing?: boolean;
+  /** Signs with an ed25519 key: the harness checks that v1a signatures arrived. */
+  signsV1a?: boolean;
+  /** Runs the Lufthansa source: the harness starts the simulated Lufthansa API. */
+  lufthansa?: boolean;
   start(ctx: StartContext): Promise<RunningSystem>;
 }
