@@ -82,6 +82,8 @@ export interface IngestConfig {
   batchMaxSize: number;
   /** Longest a message waits for its batch to fill. */
   batchMaxWait: number;
+  /** At a steady rate, how long a lone message waits for a second one to share its write; 0 = never. */
+  groupWindow: number;
   maxPayloadBytes: number;
   /** What to do with a payload that is not JSON / not UTF-8: forward it base64-encoded, or dead-letter it. */
   invalidPayload: 'forward' | 'deadletter';

@@ -8,6 +8,11 @@
  * CPU 306 → 249 µs per message). Batches are acknowledged strictly in arrival order (MQTT 3.1.1
  * §4.6 wants PUBACKs in PUBLISH order).
  *
+ * At a steady rate writes are idle and every message would go alone, paying a whole Redis write
+ * and, downstream, a whole BullMQ job. So while messages arrive at most `groupWindow` apart (a
+ * moving average of the gaps), a lone message waits up to `groupWindow` for a second one and the
+ * two share the write; slower than that, or with the window 0, a message goes at once.
+ *
  * A failed write pauses the pipeline: no acks, `accepting` turns false (the MQTT reader stops
  * taking packets, so the broker keeps the rest), and the same entries are retried until Redis
  * answers; then the pipeline resumes. The outage is logged once, not per retry.
@@ -34,6 +39,8 @@ export interface AckPipelineOptions {
   build: (messages: ReceivedMessage[]) => JobEntry[];
   batchMaxSize: number;
   batchMaxWait: number;
+  /** Longest a lone message waits for a second one at a steady rate (ms; 0 = never). Default 0. */
+  groupWindow?: number;
   /** Received but not yet acked; above this the reader waits. */
   maxInFlight?: number;
   maxConcurrentWrites?: number;
@@ -51,6 +58,11 @@ export interface AckPipelineOptions {
   /** With tracing on: a Redis write span per message, its ingest span ended on ack. */
   telemetry?: Telemetry;
 }
+
+/** Weight of the newest gap in the moving average of inter-arrival gaps. */
+const GAP_WEIGHT = 0.2;
+/** A gap counts at most this much (ms): after a pause the average comes back within a few messages. */
+const MAX_GAP_MS = 1000;
 
 /** Long enough for a 500-message batch on a loaded host; short against a failover (2-12 s). */
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -77,6 +89,9 @@ export class AckPipeline {
   #batch: PipelineItem[] = [];
   #timer?: NodeJS.Timeout;
   #immediate?: NodeJS.Immediate;
+  #groupTimer?: NodeJS.Timeout;
+  #lastArrival = -MAX_GAP_MS;
+  #gapAverage = MAX_GAP_MS;
   #writing = 0;
   #inFlight = 0;
   #paused = false;
@@ -97,6 +112,7 @@ export class AckPipeline {
     this.#options = {
       batchMaxSize: options.batchMaxSize,
       batchMaxWait: options.batchMaxWait,
+      groupWindow: options.groupWindow ?? 0,
       maxInFlight: options.maxInFlight ?? Math.max(1000, options.batchMaxSize * 4),
       maxConcurrentWrites: options.maxConcurrentWrites ?? 1,
       retryDelay: options.retryDelay ?? ((n) => backoffCeiling(100, n, 2000)),
@@ -132,15 +148,33 @@ export class AckPipeline {
   push(item: PipelineItem): void {
     this.#inFlight += 1;
     this.#batch.push(item);
+    const grouping = this.#noteArrival();
     if (this.#batch.length >= this.#options.batchMaxSize) {
       this.#flush();
       return;
     }
     if (this.#batch.length === 1) {
       this.#timer = setTimeout(() => this.#flush(), this.#options.batchMaxWait);
-      if (this.#writing < this.#options.maxConcurrentWrites)
-        this.#immediate = setImmediate(() => this.#flushIfIdle());
+      if (this.#writing >= this.#options.maxConcurrentWrites) return;
+      if (grouping) this.#groupTimer = setTimeout(() => this.#flushIfIdle(), this.#options.groupWindow);
+      else this.#immediate = setImmediate(() => this.#flushIfIdle());
+    } else if (this.#groupTimer) {
+      // The partner came: no more waiting (what arrives in this same tick still joins).
+      clearTimeout(this.#groupTimer);
+      this.#groupTimer = undefined;
+      this.#immediate = setImmediate(() => this.#flushIfIdle());
     }
+  }
+
+  /** Updates the average gap between messages; true when a lone message should wait for others. */
+  #noteArrival(): boolean {
+    const window = this.#options.groupWindow;
+    if (window <= 0) return false;
+    const now = performance.now();
+    const gap = Math.min(now - this.#lastArrival, MAX_GAP_MS);
+    this.#lastArrival = now;
+    this.#gapAverage += (gap - this.#gapAverage) * GAP_WEIGHT;
+    return this.#gapAverage <= window;
   }
 
   /**
@@ -164,13 +198,16 @@ export class AckPipeline {
 
   #flushIfIdle(): void {
     this.#immediate = undefined;
+    this.#groupTimer = undefined;
     if (this.#writing < this.#options.maxConcurrentWrites) this.#flush();
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#groupTimer);
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#timer = undefined;
+    this.#groupTimer = undefined;
     this.#immediate = undefined;
     const batch = this.#batch;
     if (batch.length === 0) return;

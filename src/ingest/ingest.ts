@@ -115,6 +115,7 @@ export class MqttIngest implements Part {
       build: (messages) => this.#builder.build(messages),
       batchMaxSize: config.ingest.batchMaxSize,
       batchMaxWait: config.ingest.batchMaxWait,
+      groupWindow: config.ingest.groupWindow,
       logger: this.#log,
       metrics,
       telemetry: this.#deps.telemetry,

@@ -1,14 +1,15 @@
 /**
  * The flight timeline in Redis: every notification of a flight and every delivery attempt per
  * webhook, kept `retentionMs` and capped per flight and per message. Each write is one pipelined
- * round trip (notification: one script on the flight's slot + locator + recent list; attempt:
- * RPUSH/LTRIM/PEXPIRE), with no read-modify-write in JS.
+ * round trip (notification: one script on the flight's slot + locator + recent list; attempts:
+ * RPUSH/LTRIM/PEXPIRE, those of one event-loop turn together), with no read-modify-write in JS.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { flightBucket, loadScript, messageBucket, RedisKeys, type TimelineKeys } from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
+import { AttemptWriter } from './attempt-writer.js';
 import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';
 import type {
   AttemptInput,
@@ -47,6 +48,7 @@ export class TimelineStore {
   readonly #maxAttempts: number;
   readonly #recentWindowMs: number;
   readonly #maxRecent: number;
+  readonly #attempts: AttemptWriter;
 
   constructor(options: TimelineStoreOptions) {
     this.keys = new RedisKeys(options.prefix).timeline();
@@ -57,6 +59,11 @@ export class TimelineStore {
     this.#maxAttempts = options.maxAttemptsPerMessage ?? 100;
     this.#recentWindowMs = options.recentWindowMs ?? 3_600_000;
     this.#maxRecent = options.maxRecent ?? 100_000;
+    this.#attempts = new AttemptWriter({
+      redis: this.#redis,
+      maxPerList: this.#maxAttempts,
+      retentionMs: this.#retentionMs,
+    });
   }
 
   /** Records a notification (call it once per message, at ingest). */
@@ -127,7 +134,7 @@ export class TimelineStore {
     };
   }
 
-  /** Records one delivery attempt of a message to a webhook. */
+  /** Records one delivery attempt of a message to a webhook (written with the others of this turn). */
   async recordAttempt(input: AttemptInput): Promise<void> {
     const flight = input.flight && messageFlight(input.flight.carrier, input.flight.flightNumber);
     const bucket = flight ? flightBucket(flight, input.flight!.date) : messageBucket(input.messageId);
@@ -141,12 +148,7 @@ export class TimelineStore {
       Math.round(input.durationMs),
       input.outcome,
     ];
-    await this.#redis
-      .pipeline()
-      .rpush(key, JSON.stringify(attempt))
-      .ltrim(key, -this.#maxAttempts, -1)
-      .pexpire(key, this.#retentionMs)
-      .exec();
+    await this.#attempts.add(key, JSON.stringify(attempt));
   }
 
   /** Every notification of a flight (LH400 + 2026-12-01), oldest first, with their deliveries. */

@@ -217,3 +217,53 @@ test('a write Redis never answers (held during a failover) times out and is retr
   assert.deepEqual(acked, [0, 1, 2]);
   assert.equal(await pipeline.close(1000), true);
 });
+
+test('at a steady rate a lone message waits for a second one, and the two share one write', async () => {
+  const sink = new ManualSink();
+  const pipeline = new AckPipeline({
+    sink,
+    build: asEntries,
+    batchMaxSize: 10,
+    // Neither timer can fire during the test: only the second message may end the wait.
+    batchMaxWait: 600_000,
+    groupWindow: 600_000,
+    logger: silentLogger(),
+    metrics: new Metrics({ defaultMetrics: false }),
+  });
+  const acked: number[] = [];
+  pipeline.push({ message: message(1), ack: () => acked.push(1) > 0 });
+  await settled();
+  await settled();
+  assert.equal(sink.writes.length, 0, 'the lone message waits');
+  pipeline.push({ message: message(2), ack: () => acked.push(2) > 0 });
+  await waitFor(() => sink.writes.length === 1, 2000, 'one write');
+  assert.deepEqual(
+    sink.writes[0]!.entries.map((e) => e.jobId),
+    ['t-1', 't-2'],
+  );
+  sink.writes[0]!.resolve();
+  await waitFor(() => acked.length === 2, 1000, 'both acked');
+  assert.deepEqual(acked, [1, 2]);
+  assert.equal(await pipeline.close(100), true);
+});
+
+test('a message after a quiet spell, or with groupWindow 0, is written at once', async () => {
+  for (const groupWindow of [0, 1]) {
+    const sink = new ManualSink();
+    const pipeline = new AckPipeline({
+      sink,
+      build: asEntries,
+      batchMaxSize: 10,
+      batchMaxWait: 600_000,
+      // 1 ms: the average gap starts at a quiet spell's (1 s), far above it.
+      groupWindow,
+      logger: silentLogger(),
+      metrics: new Metrics({ defaultMetrics: false }),
+    });
+    pipeline.push({ message: message(1), ack: () => true });
+    await waitFor(() => sink.writes.length === 1, 2000, `the write (groupWindow ${groupWindow})`);
+    assert.equal(sink.writes[0]!.entries.length, 1);
+    sink.writes[0]!.resolve();
+    assert.equal(await pipeline.close(1000), true);
+  }
+});

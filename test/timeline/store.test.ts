@@ -214,3 +214,35 @@ test('the notification script is sent whole when Redis does not know it (fresh s
     await server.dispose();
   }
 });
+
+test('attempts recorded in one event-loop turn go to Redis in one pipeline, each list in order', async () => {
+  const prefix = uniquePrefix('timeline');
+  const redis = connectRedis(SHARED_REDIS_URL, { name: 'timeline-test' });
+  let pipelines = 0;
+  const pipeline = redis.pipeline.bind(redis);
+  redis.pipeline = ((...args: Parameters<typeof pipeline>) => {
+    pipelines++;
+    return pipeline(...args);
+  }) as typeof redis.pipeline;
+  try {
+    const timeline = new TimelineStore({ redis, prefix, clock: { now: () => T0 } });
+    await timeline.recordNotification(note('msg_1', T0));
+    await timeline.recordNotification(note('msg_2', T0 + 1));
+    pipelines = 0;
+    await Promise.all([
+      timeline.recordAttempt(attempt('msg_1', 'crew', 1, { status: 500, outcome: 'retrying' })),
+      timeline.recordAttempt(attempt('msg_2', 'crew', 1, { status: 200 })),
+      timeline.recordAttempt(attempt('msg_1', 'crew', 2, { status: 503, outcome: 'retrying' })),
+      timeline.recordAttempt(attempt('msg_1', 'crew', 3, { status: 200 })),
+    ]);
+    assert.equal(pipelines, 1);
+    const flight = await timeline.flight('LH400', '2026-12-01');
+    assert.deepEqual(
+      flight.map((n) => n.deliveries[0]!.attempts.map((a) => a.status)),
+      [[500, 503, 200], [200]],
+    );
+  } finally {
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  }
+});
