@@ -1,0 +1,125 @@
+/**
+ * The bridge on a real Redis Cluster (3 masters + 3 replicas, started here): notifications from
+ * the simulated Lufthansa broker to three local HTTP receivers through `App` with `redis.cluster.nodes` and
+ * `redis.minReplicas: 1`. One webhook orders per flight (its pending sets ride in the webhook's
+ * transaction), one writes one job per message; every message reaches every receiver once, and the webhooks' keys
+ * sit on at least two masters.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/core/logger.js';
+import { webhookQueueName } from '../../src/redis/index.js';
+import { WebhookReceiver } from '../../src/sim/receiver.js';
+import { LufthansaApiSim } from '../../src/sim/index.js';
+import { LufthansaBrokerSim } from '../../src/sim/broker.js';
+import { FlightBoard } from '../../src/sim/flights.js';
+import type { EventEnvelope } from '../../src/queue/index.js';
+import { startRedisCluster, type RedisClusterTopology } from '../helpers/redis-topology.js';
+import { waitFor } from '../helpers/servers.js';
+
+const SECRET = 'whsec_Y2x1c3Rlci1hcHAtdGVzdC1zaWduaW5nLWtleS0zMmI=';
+const PREFIX = 'flup';
+const MESSAGES = 120;
+
+let cluster: RedisClusterTopology;
+before(async () => {
+  cluster = await startRedisCluster();
+});
+after(async () => {
+  await cluster.stop();
+});
+
+/** Three webhook ids whose slots are owned by at least two masters (ids are hashed, not chosen). */
+async function spreadWebhookIds(): Promise<string[]> {
+  const slotKey = (id: string) => `${PREFIX}:${webhookQueueName(id, 'cluster')}:meta`;
+  const candidates = ['ops', 'crew', 'pax', 'cargo', 'ground', 'fuel', 'catering', 'gates'];
+  const owners = await Promise.all(candidates.map((id) => cluster.masterFor(slotKey(id))));
+  const second = owners.findIndex((owner) => owner !== owners[0]);
+  assert.ok(second > 0, `all of ${candidates.join(', ')} on one master`);
+  const third = candidates.findIndex((_, i) => i !== 0 && i !== second);
+  return [candidates[0]!, candidates[second]!, candidates[third]!];
+}
+
+test('App on a Redis Cluster: 3 webhooks, minReplicas 1, every message delivered, keys on 2+ masters', async (t) => {
+  const ids = await spreadWebhookIds();
+  const receivers = ids.map(() => new WebhookReceiver({ secrets: [SECRET] }));
+  await Promise.all(receivers.map((r) => r.start()));
+  // The Lufthansa source: its flight topics give events a flight, so sequencing, the ordered
+  // webhook's pending sets and the timeline are written too.
+  const api = new LufthansaApiSim({ brokerEndpoint: '127.0.0.1' });
+  await api.start();
+  const board = new FlightBoard({ apiBase: api.url, count: 8 });
+  const broker = new LufthansaBrokerSim({ verifyLogin: (u, p) => api.verifyBrokerLogin(u, p) });
+  await broker.start();
+  const dir = mkdtempSync(join(tmpdir(), 'flup-cluster-app-'));
+  const file = join(dir, 'config.yaml');
+  const [ordered, batched, single] = ids;
+  writeFileSync(
+    file,
+    `
+redis:
+  cluster: { nodes: ${JSON.stringify(cluster.nodes)} }
+  prefix: ${PREFIX}
+  minReplicas: 1
+  minReplicasTimeout: 10s
+source:
+  kind: lufthansa
+  lufthansa:
+    apiBase: ${api.url}
+    clientKey: demo-key
+    clientSecret: demo-secret
+    clientId: cluster-app-test
+    topics: ["prd/FlightUpdate/#"]
+    broker: { port: ${broker.port}, tls: false }
+admin: { listen: "off" }
+log: { level: silent }
+webhooks:
+  - { id: ${ordered}, url: "${receivers[0]!.url}/h", secret: "${SECRET}", ordering: flight }
+  - { id: ${batched}, url: "${receivers[1]!.url}/h", secret: "${SECRET}" }
+  - { id: ${single}, url: "${receivers[2]!.url}/h", secret: "${SECRET}", batchSize: 1 }
+`,
+  );
+  const level = process.env.APP_TEST_LOG === 'info' ? 'info' : 'silent';
+  const app = new App(loadConfig({ file, env: {} }), { logger: createLogger({ level, format: 'json' }) });
+  t.after(async () => {
+    await app.stop();
+    await Promise.all([...receivers.map((r) => r.stop()), broker.stop(), api.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await app.start();
+  // Messages published before the first SUBACK would have no subscriber (a new session).
+  await waitFor(() => broker.stats.subscriptions > 0, 60_000, 'the bridge to log in and subscribe');
+
+  const published = new Set<string>();
+  for (let i = 0; i < MESSAGES; i++) {
+    const update = board.randomUpdate();
+    published.add(`${update.topic}\0${update.payload}`);
+    await broker.publish(update.topic, update.payload);
+  }
+  await waitFor(
+    () => receivers.every((r) => r.uniqueIds >= published.size),
+    120_000,
+    `${published.size} messages at each of ${ids.join(', ')}`,
+  );
+  for (const [n, receiver] of receivers.entries()) {
+    assert.equal(receiver.rejected, 0, `signatures at ${ids[n]}`);
+    assert.equal(receiver.uniqueIds, published.size, `distinct messages at ${ids[n]}`);
+  }
+  // Numbered per flight, and the ordered webhook got each flight's events in that order.
+  const lastSequence = new Map<string, number>();
+  for (const delivery of receivers[0]!.deliveries) {
+    const flight = (delivery.json as EventEnvelope).flight!;
+    const key = `${flight.carrier}${flight.flightNumber}/${flight.date}`;
+    assert.ok(Number(flight.sequence) > (lastSequence.get(key) ?? 0), `order of ${key}`);
+    lastSequence.set(key, Number(flight.sequence));
+  }
+
+  const nodes = await cluster.dbsizePerNode();
+  t.diagnostic(`DBSIZE per node: ${nodes.map((n) => `${n.port} ${n.role} ${n.keys}`).join(', ')}`);
+  assert.ok(nodes.filter((n) => n.role === 'master' && n.keys > 0).length >= 2, 'keys on at least 2 masters');
+});
