@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/core/logger.js';
-import { webhookQueueName } from '../../src/redis/index.js';
+import { createRedisClient, flightBucket, RedisKeys, webhookQueueName } from '../../src/redis/index.js';
+import { messageFlight } from '../../src/subscriptions/index.js';
 import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { LufthansaBrokerSim } from '../../src/sim/broker.js';
@@ -118,6 +119,25 @@ webhooks:
     assert.ok(Number(flight.sequence) > (lastSequence.get(key) ?? 0), `order of ${key}`);
     lastSequence.set(key, Number(flight.sequence));
   }
+
+  // The timeline recorded every notification under its flight (keys on several nodes).
+  const flights = new Set(
+    receivers[0]!.deliveries.map((d) => {
+      const { carrier, flightNumber, date } = (d.json as EventEnvelope).flight!;
+      return flightBucket(messageFlight(carrier, flightNumber), date);
+    }),
+  );
+  const reader = createRedisClient({ kind: 'cluster', nodes: cluster.nodes }, { name: 'test-reader' });
+  t.after(() => reader.disconnect());
+  const timeline = new RedisKeys(PREFIX, 'cluster').timeline();
+  const recorded = await Promise.all(
+    [...flights].map((bucket) => reader.zcard(timeline.notifications(bucket))),
+  );
+  assert.equal(
+    recorded.reduce((a, b) => a + b, 0),
+    published.size,
+    'notifications in the timeline',
+  );
 
   const nodes = await cluster.dbsizePerNode();
   t.diagnostic(`DBSIZE per node: ${nodes.map((n) => `${n.port} ${n.role} ${n.keys}`).join(', ')}`);
