@@ -1,9 +1,11 @@
 /**
- * The bridge on a real Redis Cluster (3 masters + 3 replicas, started here): notifications from
- * the simulated Lufthansa broker to three local HTTP receivers through `App` with `redis.cluster.nodes` and
- * `redis.minReplicas: 1`. One webhook orders per flight (its pending sets ride in the webhook's
- * transaction), one writes one job per message; every message reaches every receiver once, and the webhooks' keys
- * sit on at least two masters.
+ * The bridge on a real Redis Cluster (3 masters + 3 replicas, started here, shared by the tests):
+ * - `App` with `redis.cluster.nodes` and `redis.minReplicas: 1`, notifications from the simulated
+ *   Lufthansa broker to three local HTTP receivers. One webhook orders per flight (its pending
+ *   sets ride in the webhook's transaction), one writes one job per message; every message reaches
+ *   every receiver once, the timeline has them all, and the keys sit on at least two masters.
+ * - QueueJobWriter on its own: redeliveries refused per webhook, extra commands inside the
+ *   webhook's transaction, and WAIT asked of the master that took the write.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,14 @@ import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { LufthansaBrokerSim } from '../../src/sim/broker.js';
 import { FlightBoard } from '../../src/sim/flights.js';
-import type { EventEnvelope } from '../../src/queue/index.js';
+import {
+  openWebhookQueue,
+  QueueJobWriter,
+  ReplicationTimeoutError,
+  type EventEnvelope,
+  type JobEntry,
+} from '../../src/queue/index.js';
+import { configFrom, hook, silentLogger } from '../ingest/support.js';
 import { startRedisCluster, type RedisClusterTopology } from '../helpers/redis-topology.js';
 import { waitFor } from '../helpers/servers.js';
 
@@ -142,4 +151,86 @@ webhooks:
   const nodes = await cluster.dbsizePerNode();
   t.diagnostic(`DBSIZE per node: ${nodes.map((n) => `${n.port} ${n.role} ${n.keys}`).join(', ')}`);
   assert.ok(nodes.filter((n) => n.role === 'master' && n.keys > 0).length >= 2, 'keys on at least 2 masters');
+});
+
+function entry(webhookId: string, jobId: string): JobEntry {
+  const event = {
+    id: `msg_${jobId}`,
+    type: 'mqtt.message',
+    topic: 't',
+    receivedAt: new Date(0).toISOString(),
+    data: { n: jobId },
+    dataEncoding: 'json' as const,
+  };
+  return { webhookId, jobId, data: { event } };
+}
+
+test('job writer on a Cluster: one transaction per webhook, redeliveries refused, one WAIT per master that took writes', async (t) => {
+  // `{wh.ops}`, `{wh.crew}`, `{wh.pax}`: slots 13007, 1706 and 7348, three masters.
+  const prefix = 'writer';
+  const config = configFrom({
+    source: { kind: 'mqtt' },
+    redis: { prefix, minReplicas: 1, minReplicasTimeout: '300ms' },
+    webhooks: [hook('ops', { batchSize: 1 }), hook('crew', { batchSize: 3 }), hook('pax')],
+  });
+  const redis = createRedisClient({ kind: 'cluster', nodes: cluster.nodes }, { name: 'test-writer' });
+  redis.on('error', () => undefined);
+  let extra = 0;
+  const writer = new QueueJobWriter({
+    config,
+    redis,
+    logger: silentLogger(),
+    // An extra command in the webhook's transaction: its key must carry the webhook's tag.
+    extraCommands: (webhookId, entries, into) => {
+      into.eval(
+        "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+        1,
+        `${prefix}:{wh.${webhookId}}:extra`,
+        entries.length,
+      );
+      extra += 1;
+      return 1;
+    },
+  });
+  const queues = ['ops', 'crew', 'pax'].map((id) => openWebhookQueue(redis, prefix, id));
+  t.after(async () => {
+    await writer.close();
+    await Promise.all(queues.map((q) => q.close()));
+    redis.disconnect();
+  });
+
+  const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
+  await writer.addBulk(['ops', 'crew', 'pax'].flatMap((id) => keys.map((k) => entry(id, k))));
+  const waitingFirst = await Promise.all(queues.map((q) => q.getWaitingCount()));
+  // ops: one job per message; crew: batches of 3 (k1-k3, k4-k5); pax: one batch job.
+  assert.deepEqual(waitingFirst, [5, 2, 1]);
+  // A redelivery of k1-k3 with a new k6: only k6 is added, at every webhook.
+  await writer.addBulk(
+    ['ops', 'crew', 'pax'].flatMap((id) => ['k1', 'k2', 'k3', 'k6'].map((k) => entry(id, k))),
+  );
+  assert.deepEqual(await Promise.all(queues.map((q) => q.getWaitingCount())), [6, 3, 2]);
+  assert.ok(extra >= 6, `extra commands queued ${extra}`);
+  assert.equal(Number(await redis.get(`${prefix}:{wh.ops}:extra`)), 9);
+
+  // WAIT goes to the master that took the write: with pax's replica stopped, a write to ops
+  // still confirms, a write to pax does not (and is refused, so ingest would not PUBACK it).
+  const replica = await cluster.replicaFor(`${prefix}:{wh.pax}:meta`);
+  process.kill(replica.pid!, 'SIGSTOP');
+  try {
+    await writer.addBulk([entry('ops', 'k7')]);
+    await assert.rejects(writer.addBulk([entry('pax', 'k7')]), ReplicationTimeoutError);
+  } finally {
+    process.kill(replica.pid!, 'SIGCONT');
+  }
+  // Written again until confirmed, as ingest does, once the replica runs again.
+  await waitFor(
+    () =>
+      writer.addBulk([entry('pax', 'k7')]).then(
+        () => true,
+        () => undefined,
+      ),
+    30_000,
+    'the pax write confirmed after SIGCONT',
+  );
+  assert.equal(await queues[2]!.getWaitingCount(), 3);
 });
