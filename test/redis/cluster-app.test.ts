@@ -2,7 +2,7 @@
  * The bridge on a real Redis Cluster (3 masters + 3 replicas, started here, shared by the tests):
  * - `App` with `redis.cluster.nodes` and `redis.minReplicas: 1`, notifications from the simulated
  *   Lufthansa broker to three local HTTP receivers. One webhook orders per flight (its pending
- *   sets ride in the webhook's transaction), one writes one job per message; every message reaches
+ *   sets ride in the webhook's transaction), one is enriched, one writes one job per message; every message reaches
  *   every receiver once, the timeline has them all, and the keys sit on at least two masters.
  * - QueueJobWriter on its own: redeliveries refused per webhook, extra commands inside the
  *   webhook's transaction, and WAIT asked of the master that took the write.
@@ -21,6 +21,7 @@ import { WebhookReceiver } from '../../src/sim/receiver.js';
 import { LufthansaApiSim } from '../../src/sim/index.js';
 import { LufthansaBrokerSim } from '../../src/sim/broker.js';
 import { FlightBoard } from '../../src/sim/flights.js';
+import { mountFlightStatus } from '../../src/sim/flight-status.js';
 import {
   openWebhookQueue,
   QueueJobWriter,
@@ -64,6 +65,7 @@ test('App on a Redis Cluster: 3 webhooks, minReplicas 1, every message delivered
   const api = new LufthansaApiSim({ brokerEndpoint: '127.0.0.1' });
   await api.start();
   const board = new FlightBoard({ apiBase: api.url, count: 8 });
+  mountFlightStatus(api, board);
   const broker = new LufthansaBrokerSim({ verifyLogin: (u, p) => api.verifyBrokerLogin(u, p) });
   await broker.start();
   const dir = mkdtempSync(join(tmpdir(), 'flup-cluster-app-'));
@@ -90,7 +92,7 @@ admin: { listen: "off" }
 log: { level: silent }
 webhooks:
   - { id: ${ordered}, url: "${receivers[0]!.url}/h", secret: "${SECRET}", ordering: flight }
-  - { id: ${batched}, url: "${receivers[1]!.url}/h", secret: "${SECRET}" }
+  - { id: ${batched}, url: "${receivers[1]!.url}/h", secret: "${SECRET}", enrich: [flightStatus] }
   - { id: ${single}, url: "${receivers[2]!.url}/h", secret: "${SECRET}", batchSize: 1 }
 `,
   );
@@ -119,6 +121,11 @@ webhooks:
   for (const [n, receiver] of receivers.entries()) {
     assert.equal(receiver.rejected, 0, `signatures at ${ids[n]}`);
     assert.equal(receiver.uniqueIds, published.size, `distinct messages at ${ids[n]}`);
+  }
+  // Enriched through the Flight Status cache, lock and rate limiter, all on the Cluster.
+  for (const delivery of receivers[1]!.deliveries) {
+    const event = delivery.json as EventEnvelope;
+    assert.ok(Array.isArray(event.flightStatus), `flightStatus on ${event.id}: ${event.flightStatusError}`);
   }
   // Numbered per flight, and the ordered webhook got each flight's events in that order.
   const lastSequence = new Map<string, number>();
