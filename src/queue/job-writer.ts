@@ -5,7 +5,8 @@
  * [dedup gate, the adds, dedup record, extra commands], and every webhook's MULTI (plus the WAIT of
  * redis.minReplicas) leaves in one socket write: one round trip per batch on the steady path.
  * Resolves only when Redis has every job (and the replicas, with minReplicas); rejects otherwise,
- * and ingest then sends no PUBACK for the batch.
+ * and ingest then sends no PUBACK for the batch. On a Redis Cluster (chosen once, at construction)
+ * the send step is ClusterJobWrite's: the same MULTI per webhook, on the master owning its slot.
  */
 import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
