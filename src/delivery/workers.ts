@@ -95,7 +95,7 @@ export class DeliveryWorkers implements Part {
     const { config, redis, clock } = this.#deps;
     this.#ordering ??= new FlightOrdering({
       redis,
-      keys: new FlightKeys(config.redis.prefix),
+      keys: new FlightKeys(config.redis.prefix, keyLayoutOf(redis)),
       clock,
       retentionMs: config.flightState.retention,
       maxSequencesPerFlight: config.flightState.maxSequencesPerFlight,

@@ -4,6 +4,7 @@
  */
 import type { AppDeps } from '../core/index.js';
 import type { Enricher } from '../queue/index.js';
+import { keyLayoutOf } from '../redis/index.js';
 import { FlightChangesEnricher } from './changes-enricher.js';
 import { FlightKeys } from './keys.js';
 import { FlightOrdering } from './ordering.js';
@@ -30,7 +31,7 @@ export function createFlightState(deps: Pick<AppDeps, 'config' | 'redis' | 'cloc
   });
   const ordering = new FlightOrdering({
     redis,
-    keys: new FlightKeys(config.redis.prefix),
+    keys: new FlightKeys(config.redis.prefix, keyLayoutOf(redis)),
     clock,
     retentionMs,
     maxSequencesPerFlight,

@@ -3,7 +3,7 @@
  * here first: each carries the flight's hash tag (`{flight:LH400:2026-12-01}`) so a Redis Cluster
  * keeps all keys of one flight in one slot and a Lua script may touch several of them.
  */
-import { RedisKeys } from '../redis/index.js';
+import { RedisKeys, type KeyLayout } from '../redis/index.js';
 import type { FlightRef } from './summary.js';
 
 const CARRIER = /^[A-Z0-9]{2,3}$/;
@@ -23,11 +23,17 @@ export function checkFlightRef(ref: FlightRef): void {
 export class FlightKeys {
   readonly #keys: RedisKeys;
 
-  /** prefix: redis.prefix. It must not contain `{` or `}`, or Cluster would hash on it instead. */
-  constructor(prefix: string) {
+  /**
+   * prefix: redis.prefix. It must not contain `{` or `}`, or Cluster would hash on it instead.
+   * layout: `cluster` gives an ordered webhook's pending/done sets the webhook's hash tag.
+   */
+  constructor(
+    prefix: string,
+    readonly layout: KeyLayout = 'single',
+  ) {
     if (prefix === '' || /[{}]/.test(prefix))
       throw new Error(`redis.prefix "${prefix}" must be non-empty and free of "{" and "}" (hash tags)`);
-    this.#keys = new RedisKeys(prefix);
+    this.#keys = new RedisKeys(prefix, layout);
   }
 
   /** `{flight:LH400:2026-12-01}` */

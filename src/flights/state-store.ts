@@ -11,7 +11,7 @@ import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
-import { loadScript } from '../redis/index.js';
+import { keyLayoutOf, loadScript } from '../redis/index.js';
 import { decodeChanges, decodeSummary, encodeChanges, encodeSummary } from './state-codec.js';
 import type { FlightRef, FlightSummary } from './summary.js';
 
@@ -56,7 +56,7 @@ export class FlightStateStore {
 
   constructor(options: FlightStateStoreOptions) {
     this.#redis = options.redis;
-    this.keys = new FlightKeys(options.prefix);
+    this.keys = new FlightKeys(options.prefix, keyLayoutOf(options.redis));
     this.#clock = options.clock;
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.#maxKept = options.maxSequencesPerFlight ?? DEFAULT_MAX_SEQUENCES_PER_FLIGHT;
@@ -98,6 +98,9 @@ export class FlightStateStore {
       if (messageKey === '') throw new Error('messageKey must not be empty');
       return [this.keys.state(ref), this.keys.messages(ref), messageKey, this.expiresAt(ref), this.#maxKept];
     };
+    // A Cluster pipeline must stay on one node, and flights spread over all: one call each there.
+    if (this.keys.layout === 'cluster')
+      return Promise.all(items.map(({ ref, messageKey }) => this.assignSequence(ref, messageKey)));
     const pipeline = this.#redis.pipeline();
     for (const { ref, messageKey } of items)
       pipeline.evalsha(this.#assign.sha, 2, ...argsOf(ref, messageKey));

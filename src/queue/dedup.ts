@@ -10,6 +10,7 @@
  * Redis then holds. One round trip, atomic: a crash cannot separate jobs from their record (no
  * duplicates) and a failed add records nothing (no message skipped).
  */
+import type { ChainableCommander } from 'ioredis';
 import { loadScript, type RedisClient, RedisKeys } from '../redis/index.js';
 
 export interface DedupMemoryOptions {
@@ -87,6 +88,26 @@ export class DedupMemory {
     const args: Array<string | number> = [now, now - this.#options.windowMs, this.#options.maxCount];
     pushMembers(args, jobs);
     return this.#options.redis.evalsha(RECORD_STORED.sha, keys.length, ...keys, ...args);
+  }
+
+  /**
+   * gate and recordStored queued on a Cluster transaction (`cluster.multi()`), with the script's
+   * text: its node may be a replica promoted a moment ago, and a NOSCRIPT there would fail the
+   * whole transaction. The answers come with EXEC's.
+   */
+  queueGate(into: ChainableCommander, webhookId: string, jobs: StoredJob[]): void {
+    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
+    const args: Array<string | number> = [this.#options.now() - this.#options.windowMs];
+    pushMembers(args, jobs);
+    into.eval(GATE.source, keys.length, ...keys, ...args);
+  }
+
+  queueRecordStored(into: ChainableCommander, webhookId: string, jobs: StoredJob[]): void {
+    const now = this.#options.now();
+    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
+    const args: Array<string | number> = [now, now - this.#options.windowMs, this.#options.maxCount];
+    pushMembers(args, jobs);
+    into.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
   }
 
   #key(webhookId: string): string {

@@ -5,14 +5,17 @@
  * [dedup gate, the adds, dedup record, extra commands], and every webhook's MULTI (plus the WAIT of
  * redis.minReplicas) leaves in one socket write: one round trip per batch on the steady path.
  * Resolves only when Redis has every job (and the replicas, with minReplicas); rejects otherwise,
- * and ingest then sends no PUBACK for the batch.
+ * and ingest then sends no PUBACK for the batch. On a Redis Cluster (chosen once, at construction)
+ * the send step is ClusterJobWrite's: the same MULTI per webhook, on the master owning its slot.
  */
 import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
-import type { BatchJobData, DeliveryJobData, JobEntry, JobSink } from './job.js';
+import type { BatchJobData, DeliveryJobData, ExtraCommandsFn, JobEntry, JobSink } from './job.js';
 import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
+import { Cluster } from 'ioredis';
 import { inOneWrite, type RedisClient } from '../redis/index.js';
+import { ClusterJobWrite } from './cluster-job-write.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
 import { planJobs, type PlannedJob } from './job-plan.js';
@@ -20,11 +23,7 @@ import { ReplicaConfirmation } from './replication.js';
 
 export type JobOptionsFn = (webhook: WebhookConfig) => JobsOptions;
 
-/**
- * Queues extra commands (synchronously, no await) inside a webhook's open MULTI, after its jobs
- * and their dedup record, so they are stored with the jobs or not at all; returns their count.
- */
-export type ExtraCommandsFn = (webhookId: string, entries: readonly JobEntry[], redis: RedisClient) => number;
+export type { ExtraCommandsFn } from './job.js';
 
 export interface QueueJobWriterOptions {
   config: Config;
@@ -71,6 +70,8 @@ export class QueueJobWriter implements JobSink {
   readonly #batchOptions: JobsOptions;
   readonly #extraCommands?: ExtraCommandsFn;
   readonly #replicas: ReplicaConfirmation;
+  /** Set on a Redis Cluster: one transaction per webhook on its master (see cluster-job-write.ts). */
+  readonly #cluster?: ClusterJobWrite;
 
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
@@ -101,6 +102,13 @@ export class QueueJobWriter implements JobSink {
       logger: log,
       onTimeout: options.onReplicationTimeout,
     });
+    if (options.redis instanceof Cluster)
+      this.#cluster = new ClusterJobWrite({
+        redis: options.redis,
+        dedup: this.#dedup,
+        replicas: this.#replicas,
+        extraCommands: this.#extraCommands,
+      });
   }
 
   async addBulk(entries: JobEntry[]): Promise<void> {
@@ -131,6 +139,7 @@ export class QueueJobWriter implements JobSink {
       };
       return { target, jobs: planJobs(list, plan) };
     });
+    if (this.#cluster) return refusedEntries(writes, await this.#clusterWrite(this.#cluster, writes));
     const clients = await Promise.all(writes.map(({ target }) => target.queue.client));
     // From the first MULTI to the WAIT, no await: the commands go out in one write, in this order.
     const sent = inOneWrite(this.#redis, () => {
@@ -144,16 +153,13 @@ export class QueueJobWriter implements JobSink {
     });
     // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
     const results = await settleAll([...sent.executed, ...(sent.confirmed ? [sent.confirmed] : [])]);
-    const refused = new Map<string, JobEntry[]>();
-    writes.forEach(({ target, jobs }, i) => {
-      const gated = (results[i] as number[]).map((n) => jobs[n - 1]!).filter((job) => job.isBatch);
-      if (gated.length > 0)
-        refused.set(
-          target.webhook.id,
-          gated.flatMap((job) => job.entries),
-        );
-    });
-    return refused;
+    return refusedEntries(writes, results as number[][]);
+  }
+
+  #clusterWrite(cluster: ClusterJobWrite, writes: WebhookWrite[]): Promise<number[][]> {
+    return cluster.write(
+      writes.map(({ target, jobs }) => ({ webhookId: target.webhook.id, queue: target.queue, jobs })),
+    );
   }
 
   /**
@@ -215,6 +221,20 @@ export class QueueJobWriter implements JobSink {
   async close(): Promise<void> {
     await Promise.all([...this.#targets.values()].map(({ queue }) => queue.close()));
   }
+}
+
+/** The entries of the batch jobs the gate refused, per webhook (`gated`: 1-based indexes per write). */
+function refusedEntries(writes: WebhookWrite[], gated: number[][]): Map<string, JobEntry[]> {
+  const refused = new Map<string, JobEntry[]>();
+  writes.forEach(({ target, jobs }, i) => {
+    const batches = gated[i]!.map((n) => jobs[n - 1]!).filter((job) => job.isBatch);
+    if (batches.length > 0)
+      refused.set(
+        target.webhook.id,
+        batches.flatMap((job) => job.entries),
+      );
+  });
+  return refused;
 }
 
 /** Waits for every promise (no rejection left unobserved); rethrows the first failure. */

@@ -49,6 +49,22 @@ export interface JobSink {
   addBulk(entries: JobEntry[]): Promise<void>;
 }
 
+/** Where extra commands are queued: the writer's connection (open MULTI) or a Cluster transaction. */
+export interface CommandQueue {
+  eval(script: string, numKeys: number, ...args: Array<string | number>): unknown;
+}
+
+/**
+ * Queues extra commands (synchronously, no await) inside a webhook's open MULTI, after its jobs
+ * and their dedup record, so they are stored with the jobs or not at all; returns their count.
+ * Their keys must share the webhook's slot (`{wh.<id>}`) on a Cluster.
+ */
+export type ExtraCommandsFn = (
+  webhookId: string,
+  entries: readonly JobEntry[],
+  redis: CommandQueue,
+) => number;
+
 /**
  * Thrown by an enricher (or anything before the HTTP call) when the delivery must wait and try
  * again later WITHOUT spending one of its attempts (rate limit, upstream outage).

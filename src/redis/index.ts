@@ -6,3 +6,4 @@ export * from './target.js';
 export * from './keys.js';
 export * from './lock.js';
 export * from './scripts.js';
+export * from './command-batch.js';

@@ -93,9 +93,13 @@ export class RedisKeys {
     return `${this.lufthansaCredentials(clientId)}:renew-lock`;
   }
 
-  /** Hash: one minute of a webhook's deliveries (counts, latency buckets) for the dashboard charts. */
+  /**
+   * Hash: one minute of a webhook's deliveries (counts, latency buckets) for the dashboard charts.
+   * Written and read for every webhook in one pipeline: one slot (`{history}`) on a Cluster.
+   */
   deliveryMinute(webhookId: string, minute: number): string {
-    return `${this.prefix}:history:${webhookId}:${minute}`;
+    const history = this.layout === 'cluster' ? '{history}' : 'history';
+    return `${this.prefix}:${history}:${webhookId}:${minute}`;
   }
 
   /** A cached Flight Status answer (or lasting error) for a URL. */
@@ -161,14 +165,25 @@ export class RedisKeys {
     return `${this.prefix}:${this.flightTag(ref)}:statuses`;
   }
 
-  /** Sorted set (`ordering: flight`): job id → sequence, routed to the webhook and not yet done. */
+  /**
+   * Sorted set (`ordering: flight`): job id → sequence, routed to the webhook and not yet done.
+   * Ingest adds to it inside the webhook's job MULTI, so on a Cluster it carries the webhook's tag
+   * (`<prefix>:{wh.<id>}:flight:LH400:2026-12-01:pending`), not the flight's.
+   */
   flightPending(webhookId: string, ref: FlightKeyRef): string {
-    return `${this.prefix}:${this.flightTag(ref)}:wh:${webhookId}:pending`;
+    return `${this.#webhookFlight(webhookId, ref)}:pending`;
   }
 
   /** Sorted set (`ordering: flight`): sequences done at the webhook (a redelivery stays done). */
   flightDone(webhookId: string, ref: FlightKeyRef): string {
-    return `${this.prefix}:${this.flightTag(ref)}:wh:${webhookId}:done`;
+    return `${this.#webhookFlight(webhookId, ref)}:done`;
+  }
+
+  #webhookFlight(webhookId: string, ref: FlightKeyRef): string {
+    const flight = `${ref.carrier}${ref.flightNumber}:${ref.date}`;
+    return this.layout === 'cluster'
+      ? `${this.prefix}:{wh.${webhookId}}:flight:${flight}`
+      : `${this.prefix}:{flight:${flight}}:wh:${webhookId}`;
   }
 
   /**

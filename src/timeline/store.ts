@@ -7,7 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
-import { flightBucket, loadScript, messageBucket, RedisKeys, type TimelineKeys } from '../redis/index.js';
+import {
+  commandBatch,
+  flightBucket,
+  loadScript,
+  messageBucket,
+  RedisKeys,
+  type TimelineKeys,
+} from '../redis/index.js';
 import { messageFlight } from '../subscriptions/index.js';
 import { AttemptWriter } from './attempt-writer.js';
 import { buildTimeline, type AttemptFields, type StoredNotification } from './read.js';
@@ -77,7 +84,8 @@ export class TimelineStore {
    */
   async recordNotifications(inputs: readonly NotificationInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    const pipeline = this.#redis.pipeline();
+    // One pipeline on one server; on a Cluster the flights' slots spread over the nodes.
+    const pipeline = commandBatch(this.#redis);
     const scripts: Array<{ index: number; keys: string[]; args: Array<string | number> }> = [];
     let commands = 0;
     let anyFlight = false;

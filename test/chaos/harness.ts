@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort, startMosquitto, startRedis, type ManagedServer } from '../helpers/servers.js';
-import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-topology.js';
+import {
+  startRedisCluster,
+  startSentinelGroup,
+  type RedisClusterTopology,
+  type SentinelGroup,
+} from '../helpers/redis-topology.js';
 import { BridgeProcess } from './bridge-process.js';
 import { QueueInspector, type DeadLetterRecord } from './dead-letters.js';
 import { validMessage, type OutgoingMessage } from './payloads.js';
@@ -56,8 +61,13 @@ export interface EnvOptions {
   delivery?: Overrides;
   /** Extra top-level keys. */
   extra?: Overrides;
-  /** single (default): one redis-server, AOF on; sentinel: 1 master + 1 replica + 3 sentinels. */
-  redisTopology?: 'single' | 'sentinel';
+  /**
+   * single (default): one redis-server, AOF on; sentinel: 1 master + 1 replica + 3 sentinels;
+   * cluster: 3 masters + 3 replicas.
+   */
+  redisTopology?: 'single' | 'sentinel' | 'cluster';
+  /** More webhooks like the main one (every message goes to each), each with its own receiver. */
+  extraWebhooks?: string[];
   /** Merged into the bridge's redis section (e.g. minReplicas). */
   redis?: Overrides;
 }
@@ -99,6 +109,10 @@ export class ChaosEnv {
   redis!: ManagedServer & { url: string };
   /** Set when options.redisTopology is sentinel (then `redis` is not). */
   sentinel?: SentinelGroup;
+  /** Set when options.redisTopology is cluster (then `redis` is not). */
+  cluster?: RedisClusterTopology;
+  /** The receivers of options.extraWebhooks, by webhook id. */
+  readonly extraReceivers = new Map<string, ChaosReceiver>();
   broker!: ManagedServer & { url: string };
   readonly events: string[] = [];
   /** Failures a fault schedule found besides the message counts (e.g. /readyz never flipped). */
@@ -116,15 +130,24 @@ export class ChaosEnv {
   async start(): Promise<void> {
     if (this.options.redisTopology === 'sentinel') {
       this.sentinel = await startSentinelGroup({ downAfterMs: 1000 });
+    } else if (this.options.redisTopology === 'cluster') {
+      this.cluster = await startRedisCluster({ nodeTimeoutMs: 1000 });
     } else {
       this.redis = await startRedis({ aof: true, fsync: this.options.redisFsync ?? 'everysec' });
     }
     this.broker = await startMosquitto({ persistence: true });
     await this.receiver.start();
+    for (const id of this.options.extraWebhooks ?? []) {
+      const receiver = new ChaosReceiver(WEBHOOK_SECRET);
+      await receiver.start();
+      this.extraReceivers.set(id, receiver);
+    }
     this.inspector = new QueueInspector(
       this.sentinel
         ? { kind: 'sentinel', name: this.sentinel.name, nodes: this.sentinel.sentinels }
-        : this.redis.url,
+        : this.cluster
+          ? { kind: 'cluster', nodes: this.cluster.nodes }
+          : this.redis.url,
       PREFIX,
       WEBHOOK_ID,
     );
@@ -144,7 +167,9 @@ export class ChaosEnv {
       redis: {
         ...(this.sentinel
           ? { sentinel: { name: this.sentinel.name, nodes: this.sentinel.sentinels } }
-          : { url: this.redis.url }),
+          : this.cluster
+            ? { cluster: { nodes: this.cluster.nodes } }
+            : { url: this.redis.url }),
         prefix: PREFIX,
         ...o.redis,
       },
@@ -153,21 +178,19 @@ export class ChaosEnv {
         mqtt: { url: this.broker.url, clientId: 'flup-chaos', topics: ['#'], qos: 1 },
       },
       ingest: { leaderLockTtl: '3s', reconnectMaxDelay: '2s', ...o.ingest },
-      webhooks: [
-        {
-          id: WEBHOOK_ID,
-          url: this.receiver.url,
-          secret: WEBHOOK_SECRET,
-          topics: ['#'],
-          enrich: [],
-          concurrency: 20,
-          timeout: '5s',
-          connectTimeout: '2s',
-          retry: { attempts: 100, initialDelay: '200ms', factor: 2, maxDelay: '5s' },
-          breaker: { failureThreshold: 10, cooldown: '1s', maxCooldown: '5s' },
-          ...o.webhook,
-        },
-      ],
+      webhooks: [WEBHOOK_ID, ...this.extraReceivers.keys()].map((id) => ({
+        id,
+        url: (this.extraReceivers.get(id) ?? this.receiver).url,
+        secret: WEBHOOK_SECRET,
+        topics: ['#'],
+        enrich: [],
+        concurrency: 20,
+        timeout: '5s',
+        connectTimeout: '2s',
+        retry: { attempts: 100, initialDelay: '200ms', factor: 2, maxDelay: '5s' },
+        breaker: { failureThreshold: 10, cooldown: '1s', maxCooldown: '5s' },
+        ...o.webhook,
+      })),
       delivery: { shutdownTimeout: '5s', ...o.delivery },
       admin: { listen: `127.0.0.1:${adminPort}` },
       log: { level: 'warn', format: 'json' },
@@ -248,6 +271,7 @@ export class ChaosEnv {
       let missing = 0;
       for (const seq of published.acked.keys()) {
         if (!this.receiver.acceptedBySeq.has(seq) && !dead.has(seq)) missing += 1;
+        for (const extra of this.extraReceivers.values()) if (!extra.acceptedBySeq.has(seq)) missing += 1;
       }
       const backlog = await this.inspector.backlog();
       const signature = `${this.receiver.accepted}/${failed}/${backlog}`;
@@ -320,6 +344,12 @@ export class ChaosEnv {
     }
     if (lost > 0)
       failures.push(`${lost} messages lost: seq ${ranges(lostSeqs)}; e.g. ${lostSamples.join(', ')}`);
+    for (const [id, extra] of this.extraReceivers) {
+      const missed = [...published.acked.keys()].filter((seq) => !extra.acceptedBySeq.has(seq));
+      lost += missed.length;
+      if (missed.length > 0)
+        failures.push(`webhook ${id}: ${missed.length} messages lost: seq ${ranges(missed)}`);
+    }
     if (misrouted > 0)
       failures.push(`${misrouted} messages handled wrongly, e.g. ${misroutedSamples.join(', ')}`);
     if (this.receiver.badSignatures > 0)
@@ -378,7 +408,9 @@ export class ChaosEnv {
     await this.inspector?.close();
     await this.broker?.dispose();
     await this.redis?.dispose();
+    await Promise.all([...this.extraReceivers.values()].map((r) => r.stop()));
     await this.sentinel?.stop();
+    await this.cluster?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

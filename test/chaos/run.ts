@@ -28,6 +28,7 @@ import {
 } from './scenarios/receivers.js';
 import { redisSigkill, redisSigterm } from './scenarios/redis-restart.js';
 import { sentinelFailover } from './scenarios/redis-failover.js';
+import { clusterFailover } from './scenarios/cluster-failover.js';
 
 export const SCENARIOS: Scenario[] = [
   bridgeSigkill,
@@ -46,6 +47,7 @@ export const SCENARIOS: Scenario[] = [
   jwtExpiry,
   flightSequenceSigkill,
   sentinelFailover,
+  clusterFailover,
 ];
 
 function version(command: string, args: string[]): string {

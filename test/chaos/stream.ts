@@ -20,6 +20,8 @@ export interface StreamSpec {
   drain?: DrainOptions;
   /** Fail when a bridge had to be started again (the fault must be ridden, not restarted). */
   noRestarts?: boolean;
+  /** After the drain, before the environment goes: more checks and notes on the result. */
+  after?: (env: ChaosEnv, result: ScenarioResult) => Promise<void>;
   /** Put the event log into the notes even when the scenario passed (timings of the faults). */
   eventNotes?: boolean;
 }
@@ -45,6 +47,7 @@ export async function runStream(spec: StreamSpec): Promise<ScenarioResult> {
     const result = env.result(spec.id, spec.title, published, drained, invalidPayload);
     const restarts = env.bridges.reduce((n, b) => n + b.starts - 1, 0);
     if (restarts > 0) result.notes.push(`bridge restarts: ${restarts}`);
+    await spec.after?.(env, result);
     result.failures.push(...env.switchFindings);
     if (spec.noRestarts && restarts > 0) result.failures.push(`the bridge was restarted ${restarts}×`);
     result.notes.push(...(spec.eventNotes ? env.events.map((e) => `event ${e}`) : []));

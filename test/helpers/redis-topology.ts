@@ -227,6 +227,8 @@ export interface RedisClusterTopology {
   killMasterOf(key: string): Promise<{ from: number; to: number }>;
   /** DBSIZE of every live node with its role. */
   dbsizePerNode(): Promise<ClusterNodeInfo[]>;
+  /** Starts the killed nodes again (same port and nodes.conf): each rejoins as a replica; waits for the sync. */
+  restartKilled(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -306,6 +308,23 @@ export async function startRedisCluster(
             .filter((n) => alive().some((s) => s.port === n.port))
             .map(async (n) => ({ port: n.port, role: n.role, keys: Number(await ask(n.port, 'DBSIZE')) })),
         );
+      },
+      async restartKilled() {
+        const ports = [...killed];
+        for (const port of ports) {
+          await servers.find((s) => s.port === port)!.start();
+          killed.delete(port);
+        }
+        await waitFor(
+          async () => {
+            const nodes = await clusterNodes(alive()[0]!.port).catch(() => []);
+            return ports.every((p) => nodes.some((n) => n.port === p && n.role === 'replica'));
+          },
+          TOPOLOGY_DEADLINE_MS,
+          `restarted nodes ${ports.join(', ')} to rejoin as replicas`,
+        );
+        for (const port of ports) await waitForReplicaLink(port);
+        return ports;
       },
       stop,
     };
