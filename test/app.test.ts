@@ -83,13 +83,21 @@ webhooks:
   await waitFor(() => broker.stats.subscriptions > 0, 10_000, 'the bridge to log in and subscribe');
 
   const published = new Map<string, { topic: string; payload: string }>();
+  let sent = 0;
   const publish = async (n: { topic: string; payload: string }) => {
     published.set(`${n.topic}\0${n.payload}`, n);
+    sent += 1;
     await broker.publish(n.topic, n.payload);
   };
+  // A status requested before a notification arrived cannot serve it (freshness rule), so how many
+  // calls a trickle of notifications needs depends on the machine's speed. The API refuses until
+  // every notification is in Redis (the bridge PUBACKs only then): one call per flight serves all.
+  flightStatus.refuseFor(600_000);
   for (let i = 0; i < 60; i++) await publish(board.randomUpdate());
   const [first] = board.flights();
   await publish(board.update(first!.flightNumber, 'ASM CNL', first!.date));
+  await waitFor(() => broker.stats.pubacks >= sent, 20_000, `${sent} PUBACKs (every notification stored)`);
+  flightStatus.accept();
 
   await waitFor(() => ops.uniqueIds === published.size, 20_000, `${published.size} deliveries to ops`);
   const cancelled = [...published.values()].filter((n) => JSON.parse(n.payload).Update.Code === 'ASM CNL');
@@ -127,12 +135,12 @@ webhooks:
     );
   }
   assert.ok(
-    flightStatus.total >= resources.size,
-    `${flightStatus.total} calls for ${resources.size} flights`,
+    flightStatus.served >= resources.size,
+    `${flightStatus.served} calls served for ${resources.size} flights`,
   );
   assert.ok(
-    flightStatus.total <= answersUsed.size && flightStatus.total * 2 < published.size,
-    `flight-status calls: ${flightStatus.total} for ${published.size} notifications, ${answersUsed.size} answers used`,
+    flightStatus.served <= answersUsed.size && flightStatus.served * 2 < published.size,
+    `flight-status calls served: ${flightStatus.served} for ${published.size} notifications, ${answersUsed.size} answers used`,
   );
   assert.equal(api.calls.certificate, 1);
 
