@@ -3,11 +3,14 @@
  * "Forget token" only with a token, the hour charts from the per-minute buckets in Redis (the same
  * for another replica), a dead letter's payload shown as text (a <script>/<img onerror> payload
  * runs nothing), the paused column and backlog, the flight search, no horizontal overflow at
- * 420 px, no 404 (favicon). Saves docs/dashboard.png.
+ * 420 px, no 404 (favicon). Saves a screenshot to the temp folder, or to docs/dashboard.png with
+ * FLUP_UPDATE_SCREENSHOT=1 (so a test run leaves the checkout clean).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
@@ -255,8 +258,10 @@ describe(
         // Screenshot at desktop width, with the dead letter open.
         await letter.locator('button[data-view]').click();
         await payload.waitFor();
-        mkdirSync('docs', { recursive: true });
-        await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+        const shot = process.env.FLUP_UPDATE_SCREENSHOT
+          ? 'docs/dashboard.png'
+          : join(mkdtempSync(join(tmpdir(), 'flup-dashboard-')), 'dashboard.png');
+        await page.screenshot({ path: shot, fullPage: true });
 
         // 420 px: nothing wider than the screen.
         await page.setViewportSize({ width: 420, height: 900 });
