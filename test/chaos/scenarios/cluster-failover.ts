@@ -12,13 +12,19 @@ import { runStream } from '../stream.js';
 /** Hashed to the two other masters of a fresh 3-master cluster (slots 1706 and 7348). */
 const EXTRA_WEBHOOKS = ['crew', 'pax'];
 
+/** DBSIZE lines of this run, for the report's scenario details (event notes are left out there). */
+const dbsizeLines: string[] = [];
+
 async function perNode(env: ChaosEnv, label: string): Promise<number> {
   const nodes = await env.cluster!.dbsizePerNode();
-  env.note(`DBSIZE per node ${label}: ${nodes.map((n) => `${n.port} ${n.role} ${n.keys}`).join(', ')}`);
+  const line = `DBSIZE per node ${label}: ${nodes.map((n) => `${n.port} ${n.role} ${n.keys}`).join(', ')}`;
+  env.note(line);
+  dbsizeLines.push(line);
   return nodes.filter((n) => n.role === 'master' && n.keys > 0).length;
 }
 
 function clusterChaos() {
+  dbsizeLines.length = 0;
   return async (env: ChaosEnv, streamMs: number): Promise<void> => {
     const cluster = env.cluster!;
     const slotKey = `${PREFIX}:{wh.${WEBHOOK_ID}}:meta`;
@@ -55,6 +61,7 @@ export const clusterFailover: Scenario = {
         );
         result.notes.unshift(
           `delivered per webhook: ${WEBHOOK_ID} ${result.delivered}, ${perWebhook.join(', ')}`,
+          ...dbsizeLines,
         );
       },
       drain: { maxMs: 240_000 },
