@@ -3,7 +3,7 @@
  * stream exits 0 within the deadline, and after a restart every message published is delivered;
  * a normal SIGTERM says so in the log (graceful: true, issue 18 item 10).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,9 +23,8 @@ function startBridge(configFile: string) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/helpers/launch.ts', 'src/cli/main.ts', 'run', '--config', configFile],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    // The config file sets the log level: the test runner's FLUP_LOG_LEVEL=silent would win over it.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLUP_LOG_LEVEL: undefined } },
   );
   let stderr = '';
   let stdout = '';
@@ -83,36 +82,67 @@ async function ready(port: number): Promise<boolean> {
   }
 }
 
-test('SIGTERM during a stream exits 0 within the deadline; after a restart nothing is missing', async (t) => {
-  const broker = await startMosquitto({ persistence: true });
+interface Fixture {
+  broker: Awaited<ReturnType<typeof startMosquitto>>;
+  receiver: WebhookReceiver;
+  /** The running bridge (replaced by restart()). */
+  bridge: ReturnType<typeof startBridge>;
+  restart(): Promise<void>;
+}
+
+/**
+ * A mosquitto, a receiver and `flup-bridge run` on them (generic MQTT source, one webhook), ready;
+ * everything is ended when the test ends. settings: more top-level config lines.
+ */
+async function startFixture(
+  t: TestContext,
+  name: string,
+  options: { persistence?: boolean; settings: string },
+): Promise<Fixture> {
+  const broker = await startMosquitto({ persistence: options.persistence ?? false });
   const receiver = new WebhookReceiver({ secrets: [SECRET] });
   await receiver.start();
-  const prefix = uniquePrefix('shutdown');
+  const prefix = uniquePrefix(name);
   const adminPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'flup-shutdown-'));
-  const configFile = join(dir, 'config.yaml');
+  const configFile = join(mkdtempSync(join(tmpdir(), `flup-${name}-`)), 'config.yaml');
   writeFileSync(
     configFile,
     `
-source: { kind: mqtt, mqtt: { url: "${broker.url}", clientId: shutdown-test, topics: ["prd/FlightUpdate/#"] } }
+source: { kind: mqtt, mqtt: { url: "${broker.url}", clientId: ${name}-test, topics: ["prd/FlightUpdate/#"] } }
 redis: { url: "${SHARED_REDIS_URL}", prefix: ${prefix} }
 admin: { listen: "127.0.0.1:${adminPort}" }
-delivery: { shutdownTimeout: 5s }
-log: { level: warn, format: json }
+${options.settings}
 webhooks:
   - { id: ops, url: "${receiver.url}/hook", secret: "${SECRET}" }
 `,
   );
-  let bridge = startBridge(configFile);
+  const fx: Fixture = {
+    broker,
+    receiver,
+    bridge: startBridge(configFile),
+    restart: async () => {
+      fx.bridge = startBridge(configFile);
+      await waitReady(fx.bridge, adminPort);
+    },
+  };
   t.after(async () => {
-    bridge.child.kill('SIGKILL');
+    fx.bridge.child.kill('SIGKILL');
     await receiver.stop();
     await broker.dispose();
     const redis = new Redis(SHARED_REDIS_URL);
     await deleteByPrefix(redis, prefix);
     redis.disconnect();
   });
-  await waitReady(bridge, adminPort);
+  await waitReady(fx.bridge, adminPort);
+  return fx;
+}
+
+test('SIGTERM during a stream exits 0 within the deadline; after a restart nothing is missing', async (t) => {
+  const fx = await startFixture(t, 'shutdown', {
+    persistence: true,
+    settings: 'delivery: { shutdownTimeout: 5s }\nlog: { level: warn, format: json }',
+  });
+  const { broker, receiver } = fx;
 
   const publisher = await connectAsync(broker.url, { clientId: 'shutdown-publisher' });
   const total = 3000;
@@ -131,16 +161,15 @@ webhooks:
   })();
 
   await waitFor(() => receiver.uniqueIds >= 500, 30_000, '500 deliveries before the signal');
-  bridge.child.kill('SIGTERM');
-  const code = await bridge.exited;
+  fx.bridge.child.kill('SIGTERM');
+  const code = await fx.bridge.exited;
   // Stopped within the deadline: the bridge's own shutdown deadline (shutdownTimeout 5 s for
   // in-flight deliveries plus a margin for the rest) exits 1 when it passes; 0 means it finished.
-  assert.equal(code, 0, `exit code 0 after SIGTERM (stderr: ${bridge.stderr().slice(-500)})`);
+  assert.equal(code, 0, `exit code 0 after SIGTERM (stderr: ${fx.bridge.stderr().slice(-500)})`);
 
   await stream;
   await publisher.endAsync();
-  bridge = startBridge(configFile);
-  await waitReady(bridge, adminPort);
+  await fx.restart();
   await waitFor(
     () => receiver.uniqueIds === total,
     60_000,
@@ -150,34 +179,8 @@ webhooks:
 });
 
 test('a normal SIGTERM disconnects from the broker gracefully and logs graceful: true', async (t) => {
-  const broker = await startMosquitto();
-  const receiver = new WebhookReceiver({ secrets: [SECRET] });
-  await receiver.start();
-  const prefix = uniquePrefix('graceful');
-  const adminPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'flup-graceful-'));
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(
-    configFile,
-    `
-source: { kind: mqtt, mqtt: { url: "${broker.url}", clientId: graceful-test, topics: ["prd/FlightUpdate/#"] } }
-redis: { url: "${SHARED_REDIS_URL}", prefix: ${prefix} }
-admin: { listen: "127.0.0.1:${adminPort}" }
-log: { level: info, format: json }
-webhooks:
-  - { id: ops, url: "${receiver.url}/hook", secret: "${SECRET}" }
-`,
-  );
-  const bridge = startBridge(configFile);
-  t.after(async () => {
-    bridge.child.kill('SIGKILL');
-    await receiver.stop();
-    await broker.dispose();
-    const redis = new Redis(SHARED_REDIS_URL);
-    await deleteByPrefix(redis, prefix);
-    redis.disconnect();
-  });
-  await waitReady(bridge, adminPort);
+  const fx = await startFixture(t, 'graceful', { settings: 'log: { level: info, format: json }' });
+  const { broker, receiver, bridge } = fx;
 
   // A few messages through, so the stop has acked work behind it.
   const publisher = await connectAsync(broker.url, { clientId: 'graceful-publisher' });
