@@ -49,6 +49,13 @@ function scenariosOf(options: BenchOptions): Scenario[] {
       });
     if (id === 'fanout')
       out.push({ id, count: options.fanoutCount, rate: 0, endpoints: options.fanoutEndpoints });
+    if (id === 'steady-fanout')
+      out.push({
+        id,
+        count: options.steadyRate * options.steadySeconds,
+        rate: options.steadyRate,
+        endpoints: options.fanoutEndpoints,
+      });
   }
   return out;
 }

@@ -21,7 +21,7 @@ export const ALL_SYSTEMS = [
 export const LUFTHANSA_SYSTEMS = ['flup-lh', 'flup-ordered'];
 /** flup-1w (1 ingest + 1 worker) is the exact baseline of "2 workers faster than 1"; opt-in. */
 export const DEFAULT_SYSTEMS = ['direct', 'naive', 'nodered', 'flup', 'flup-split'];
-export const ALL_SCENARIOS = ['burst', 'steady', 'fanout', 'soak'] as const;
+export const ALL_SCENARIOS = ['burst', 'steady', 'fanout', 'steady-fanout', 'soak'] as const;
 export type ScenarioId = (typeof ALL_SCENARIOS)[number];
 export const PAYLOAD_KINDS = ['flight', 'generic'] as const;
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
@@ -79,7 +79,8 @@ export const USAGE = `npm run bench -- [options]
                                       sink that discards)
                         flup-replica  redis.minReplicas 1, on a second Redis master with one replica
                         flup-replica-nowait  minReplicas 0 on that master (replication, no WAIT)
-  --scenarios a,b       burst,steady,fanout (default), soak
+  --scenarios a,b       burst,steady,fanout (default), steady-fanout (the steady rate to 3
+                        webhooks: CPU per message against steady's one webhook), soak
   --soak                add the soak (10 min at 300 msg/s; RSS every 30 s) for --soak-systems
   --soak-systems a,b    systems soaked (default: flup)
   --repeats N           runs per cell (default 3; --quick: 1)
