@@ -2,28 +2,11 @@
  * The flat flight summary put beside Lufthansa's raw Flight Status resource, so receivers need not
  * learn its nesting (LUFTHANSA-NOTES.md §4). Pure: no I/O. Every field a resource lacks is null.
  */
+import type { EnvelopeFlightEnd, FlightRef } from '../queue/index.js';
 
-/** Which flight a notification is about (the topic's carrier, number and date). */
-export interface FlightRef {
-  /** Operating carrier, e.g. `LH`. */
-  carrier: string;
-  /** Flight number without the carrier, e.g. `400`. */
-  flightNumber: string;
-  /** Flight date, YYYY-MM-DD. */
-  date: string;
-}
-
-export interface FlightEndSummary {
-  airport: string | null;
-  /** ISO 8601 UTC, e.g. `2026-11-23T13:50Z`. */
-  scheduledTimeUtc: string | null;
-  estimatedTimeUtc: string | null;
-  actualTimeUtc: string | null;
-  terminal: string | null;
-  gate: string | null;
-  /** TimeStatus.Code: OT on time, DL delayed, FE flight early, NO no status. */
-  timeStatus: string | null;
-}
+/** The flight ref and one end's fields are the envelope's (the queue contract); defined there once. */
+export type { FlightRef };
+export type FlightEndSummary = EnvelopeFlightEnd;
 
 export interface FlightSummary extends FlightRef {
   /** The bridge's per-flight sequence of the notification this status belongs to. */

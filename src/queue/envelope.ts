@@ -3,9 +3,13 @@
  * matching webhook's job, enriched at delivery. Only the shape lives here (the contract); the
  * builder is in events/.
  */
+/** Which flight a notification is about (the topic's carrier, number and date). */
 export interface FlightRef {
+  /** Operating carrier, e.g. `LH`. */
   carrier: string;
+  /** Flight number without the carrier, e.g. `400`. */
   flightNumber: string;
+  /** Flight date, YYYY-MM-DD. */
   date: string;
 }
 
@@ -33,11 +37,13 @@ export interface EnvelopeFlight extends FlightRef {
 
 export interface EnvelopeFlightEnd {
   airport: string | null;
+  /** ISO 8601 UTC, e.g. `2026-11-23T13:50Z`. */
   scheduledTimeUtc: string | null;
   estimatedTimeUtc: string | null;
   actualTimeUtc: string | null;
   terminal: string | null;
   gate: string | null;
+  /** TimeStatus.Code: OT on time, DL delayed, FE flight early, NO no status. */
   timeStatus: string | null;
 }
 
