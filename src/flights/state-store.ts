@@ -11,7 +11,7 @@ import type { RedisClient } from '../redis/index.js';
 import type { Clock } from '../core/index.js';
 import { flightChanges, type Change } from './changes.js';
 import { expiryOf, FlightKeys, stateField } from './keys.js';
-import { commandBatch, keyLayoutOf, loadScript } from '../redis/index.js';
+import { keyLayoutOf, loadScript } from '../redis/index.js';
 import { decodeChanges, decodeSummary, encodeChanges, encodeSummary } from './state-codec.js';
 import type { FlightRef, FlightSummary } from './summary.js';
 
@@ -98,10 +98,13 @@ export class FlightStateStore {
       if (messageKey === '') throw new Error('messageKey must not be empty');
       return [this.keys.state(ref), this.keys.messages(ref), messageKey, this.expiresAt(ref), this.#maxKept];
     };
-    // A pipeline on one server; on a Cluster, where flights spread over all nodes, one call each.
-    const batch = commandBatch(this.#redis);
-    for (const { ref, messageKey } of items) batch.evalsha(this.#assign.sha, 2, ...argsOf(ref, messageKey));
-    const results = (await batch.exec()) ?? [];
+    // A Cluster pipeline must stay on one node, and flights spread over all: one call each there.
+    if (this.keys.layout === 'cluster')
+      return Promise.all(items.map(({ ref, messageKey }) => this.assignSequence(ref, messageKey)));
+    const pipeline = this.#redis.pipeline();
+    for (const { ref, messageKey } of items)
+      pipeline.evalsha(this.#assign.sha, 2, ...argsOf(ref, messageKey));
+    const results = (await pipeline.exec()) ?? [];
     const sequences: number[] = [];
     for (const [i, { ref, messageKey }] of items.entries()) {
       const [err, value] = results[i] ?? [new Error('no answer from Redis'), null];

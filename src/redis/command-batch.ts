@@ -1,6 +1,6 @@
 /**
- * A batch of independent commands whose keys may sit in different slots (the timeline's
- * per-flight records with its global `recent` set, its attempt lists, flight sequences). On one server it is an ioredis pipeline (one
+ * A batch of independent commands whose keys may sit in different slots (e.g. the timeline's
+ * per-flight records with its global `recent` set). On one server it is an ioredis pipeline (one
  * round trip); an ioredis Cluster pipeline must stay on one node, so there each command is sent on
  * its own, routed by its keys, and exec() collects the answers in order. Not a transaction.
  */
@@ -17,9 +17,6 @@ export interface CommandBatch {
   zadd(key: string, score: number, member: string): unknown;
   zremrangebyscore(key: string, min: Arg, max: Arg): unknown;
   zremrangebyrank(key: string, start: number, stop: number): unknown;
-  rpush(key: string, ...values: string[]): unknown;
-  ltrim(key: string, start: number, stop: number): unknown;
-  pexpire(key: string, ms: number): unknown;
   /** The answers in the order the commands were given. */
   exec(): Promise<Answer[] | null>;
 }
@@ -52,18 +49,6 @@ class ClusterCommandBatch implements CommandBatch {
 
   zremrangebyrank(key: string, start: number, stop: number): this {
     return this.#send('zremrangebyrank', [key, start, stop]);
-  }
-
-  rpush(key: string, ...values: string[]): this {
-    return this.#send('rpush', [key, ...values]);
-  }
-
-  ltrim(key: string, start: number, stop: number): this {
-    return this.#send('ltrim', [key, start, stop]);
-  }
-
-  pexpire(key: string, ms: number): this {
-    return this.#send('pexpire', [key, ms]);
   }
 
   exec(): Promise<Answer[]> {

@@ -1,11 +1,10 @@
 /**
  * Delivery attempts reach the timeline one by one, one per delivery. Written one pipeline each,
  * every attempt cost a socket write of its own on the shared connection; here the attempts of one
- * event-loop turn (at most `maxBatch`) go in one batch (a pipeline on one server): per list one
- * RPUSH of its attempts, an LTRIM and a PEXPIRE. Order within a list is kept (one connection per
- * node, commands in order).
+ * event-loop turn (at most `maxBatch`) go in one pipeline: per list one RPUSH of its attempts, an
+ * LTRIM and a PEXPIRE. Order within a list is kept (one connection, pipelines in order).
  */
-import { commandBatch, type RedisClient } from '../redis/index.js';
+import { keyLayoutOf, type RedisClient } from '../redis/index.js';
 
 interface Batch {
   attempts: Array<{ key: string; value: string }>;
@@ -24,10 +23,12 @@ export interface AttemptWriterOptions {
 
 export class AttemptWriter {
   readonly #options: Required<AttemptWriterOptions>;
+  readonly #cluster: boolean;
   #batch?: Batch;
 
   constructor(options: AttemptWriterOptions) {
     this.#options = { maxBatch: 200, ...options };
+    this.#cluster = keyLayoutOf(options.redis) === 'cluster';
   }
 
   /** Appends value to the list at key; resolves once Redis has it (with the rest of its batch). */
@@ -52,15 +53,23 @@ export class AttemptWriter {
       if (values) values.push(value);
       else lists.set(key, [value]);
     }
-    // A pipeline on one server; on a Cluster each command goes to its list's node (commandBatch).
-    const batchOfCommands = commandBatch(redis);
+    // A Cluster pipeline must stay on one node: there each list gets a pipeline of its own.
+    const perList = this.#cluster;
+    let pipeline = redis.pipeline();
+    const sent: Array<ReturnType<typeof pipeline.exec>> = [];
     for (const [key, values] of lists) {
-      batchOfCommands.rpush(key, ...values);
-      batchOfCommands.ltrim(key, -maxPerList, -1);
-      batchOfCommands.pexpire(key, retentionMs);
+      pipeline
+        .rpush(key, ...values)
+        .ltrim(key, -maxPerList, -1)
+        .pexpire(key, retentionMs);
+      if (perList) {
+        sent.push(pipeline.exec());
+        pipeline = redis.pipeline();
+      }
     }
-    batchOfCommands.exec().then(
-      (results) => batch.settle((results ?? []).find(([err]) => err)?.[0] ?? undefined),
+    if (!perList) sent.push(pipeline.exec());
+    Promise.all(sent).then(
+      (all) => batch.settle(all.flatMap((results) => results ?? []).find(([err]) => err)?.[0] ?? undefined),
       (err: unknown) => batch.settle(err),
     );
   }
