@@ -75,6 +75,8 @@ export function buildParts(deps: AppDeps): Part[] {
       jobOptions: (webhook) => jobOptionsFor(webhook, config),
       onReplicationTimeout: () => deps.metrics.ingestReplicationTimeouts.inc(),
       extraCommands: flights.sequencing.routedCommands,
+      // Jobs go straight to this process's workers when they have room (queue/claims.ts).
+      claims: runsWorkers ? delivery.claims : undefined,
     });
     const ingest = createIngest(deps, {
       credentials: auth.credentials,

@@ -18,6 +18,7 @@ export const REFERENCE: Record<string, string> = {
   'flup-traced': 'flup',
   'flup-replica': 'flup',
   'flup-replica-nowait': 'flup',
+  'flup-nogroup': 'flup',
 };
 
 type Metric = (c: CellResult) => number;

@@ -85,6 +85,12 @@ export function flupSystems(repoRoot: string, options: FlupSystemsOptions): Syst
       redis: { minReplicas: 0 },
       redisServer: 'replicated',
     },
+    {
+      id: 'flup-nogroup',
+      label: `flup with ingest.groupWindow 0 (a lone message is written at once)${tuned}`,
+      roles: ['all'],
+      ingest: { groupWindow: 0 },
+    },
   ];
   return variants.map((v) => flupSystem(v, runner, common));
 }

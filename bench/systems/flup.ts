@@ -51,6 +51,8 @@ export interface FlupVariant {
   tracing?: boolean;
   /** Build folder (holding cli/main.js) to run instead of this repo's. */
   distDir?: string;
+  /** Keys of the ingest section. */
+  ingest?: Record<string, unknown>;
   /** replicated: the bench's second Redis master, which has one replica. */
   redisServer?: 'main' | 'replicated';
 }
@@ -108,6 +110,7 @@ function config(
       ...common.webhook,
       ...variant.webhook,
     })),
+    ...(variant.ingest ? { ingest: variant.ingest } : {}),
     admin: { listen: `127.0.0.1:${adminPort}` },
     log: { level: 'warn', format: 'json' },
     ...(variant.tracing

@@ -39,6 +39,7 @@ export class Metrics {
   readonly breakerOpen: Gauge<'webhook'>;
   readonly webhookDisabled: Gauge<'webhook'>;
   readonly jobs: Gauge<'webhook' | 'state'>;
+  readonly claimedJobs: Counter<'webhook'>;
 
   // tokens and enrichment
   readonly tokenFetches: Counter<'provider' | 'outcome'>;
@@ -131,6 +132,11 @@ export class Metrics {
       ['webhook'],
     );
     this.jobs = gauge('jobs', 'Jobs per webhook queue by state', ['webhook', 'state']);
+    this.claimedJobs = counter(
+      'claimed_jobs_total',
+      "Jobs the ingest write handed straight to this process's idle worker (no fetch round trips)",
+      ['webhook'],
+    );
 
     this.tokenFetches = counter('token_fetches_total', 'Token requests by provider and outcome', [
       'provider',

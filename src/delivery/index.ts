@@ -2,7 +2,7 @@
 import type { AppDeps, Part } from '../core/index.js';
 import type { DeadLetterAdmin, WebhookAdmin } from '../admin/index.js';
 import type { TokenProvider } from '../auth/index.js';
-import type { Enricher } from '../queue/index.js';
+import type { Enricher, JobClaims } from '../queue/index.js';
 import { DeliveryWorkers } from './workers.js';
 import { WebhookAdminService } from './webhooks.js';
 import { DeadLetters } from './dead-letters.js';
@@ -30,12 +30,13 @@ export interface DeliveryOptions {
 
 /**
  * The delivery part and its admin services, for app wiring. `part` runs the workers (roles all and worker); `webhooks` and
- * `deadLetters` serve the admin API in any role (they only need Redis).
+ * `deadLetters` serve the admin API in any role (they only need Redis); `claims` lets this process's
+ * ingest writer hand jobs straight to its workers.
  */
 export function createDelivery(
   deps: AppDeps,
   options: DeliveryOptions,
-): { part: Part; webhooks: WebhookAdmin; deadLetters: DeadLetterAdmin } {
+): { part: Part; webhooks: WebhookAdmin; deadLetters: DeadLetterAdmin; claims: JobClaims } {
   const logger = deps.logger.child({ module: 'delivery' });
   const workers = new DeliveryWorkers({
     deps,
@@ -63,5 +64,5 @@ export function createDelivery(
       await Promise.all([webhooks.close(), deadLetters.close()]);
     },
   };
-  return { part, webhooks, deadLetters };
+  return { part, webhooks, deadLetters, claims: workers.claims };
 }

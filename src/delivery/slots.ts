@@ -11,6 +11,11 @@ export class Slots {
     this.#size = size;
   }
 
+  /** Slots not taken now. */
+  get free(): number {
+    return this.#size - this.#used;
+  }
+
   /** Takes a free slot at once if there is one (no promise: the batch loop's common case). */
   tryAcquire(): boolean {
     if (this.#used >= this.#size) return false;

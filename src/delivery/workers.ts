@@ -4,6 +4,7 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
@@ -29,6 +30,7 @@ import { FlightOrderGate } from './flight-order.js';
 import { FlightKeys, FlightOrdering } from '../flights/index.js';
 import type { AttemptHook } from './attempt-report.js';
 import { WorkerErrorBackoff } from './worker-errors.js';
+import { LocalClaims } from './local-claims.js';
 
 /** Jobs a worker holds while batch jobs run: the running batch and the next one. */
 const BATCH_PREFETCH = 2;
@@ -79,6 +81,8 @@ export class DeliveryWorkers implements Part {
   #timer?: NodeJS.Timeout;
   #stopping = false;
   #ordering?: FlightOrdering;
+  /** Jobs the ingest writer hands straight to these workers (queue/claims.ts). */
+  readonly claims: LocalClaims;
 
   constructor(options: DeliveryWorkersOptions) {
     this.#deps = options.deps;
@@ -87,6 +91,7 @@ export class DeliveryWorkers implements Part {
     this.#onAttempt = options.onAttempt;
     this.#lockDurationMs = options.lockDurationMs;
     this.#log = options.deps.logger.child({ module: 'delivery' });
+    this.claims = new LocalClaims(this.#log, options.deps.metrics);
   }
 
   /** `ordering: flight` webhooks get a gate; the shared FlightOrdering is made on first need. */
@@ -226,6 +231,14 @@ export class DeliveryWorkers implements Part {
       });
       errors.watch(worker);
       this.#running.push({ webhook, worker, queue, connection, errors });
+      if (!webhook.rateLimit && webhook.ordering !== 'flight' && !(connection instanceof Cluster))
+        this.claims.add({
+          webhookId: webhook.id,
+          worker: worker as Worker,
+          slots,
+          concurrency: webhook.concurrency,
+          lockDurationMs: this.#lockDurationMs,
+        });
     }
     this.#timer = setInterval(() => void this.#housekeeping(), HOUSEKEEPING_MS);
     this.#timer.unref();
@@ -245,7 +258,9 @@ export class DeliveryWorkers implements Part {
         const forced = new Promise<'timeout'>(
           (resolve) => (timer = setTimeout(() => resolve('timeout'), timeout)),
         );
-        const result = await Promise.race([worker.close().then(() => 'closed' as const), forced]);
+        // Claimed jobs first: the worker completes them on its connection, which close() ends.
+        const closed = this.claims.drain(webhook.id).then(() => worker.close());
+        const result = await Promise.race([closed.then(() => 'closed' as const), forced]);
         clearTimeout(timer);
         if (result === 'timeout') {
           this.#log.warn(
@@ -254,6 +269,7 @@ export class DeliveryWorkers implements Part {
           );
           await worker.close(true).catch(() => undefined);
         }
+        this.claims.remove(webhook.id);
         await queue.close().catch(() => undefined);
         connection.disconnect();
       }),

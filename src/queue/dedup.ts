@@ -21,11 +21,7 @@ export interface DedupMemoryOptions {
   now?: () => number;
 }
 
-/**
- * Sent as EVALSHA (~2.5 KB less per write than EVAL). `prepare` sends SCRIPT LOAD ahead of the
- * MULTI on a connection that may not have them (new, or closed since: a restarted Redis has no
- * scripts). A NOSCRIPT inside the MULTI fails the write (it is retried after loading them again).
- */
+/** Sent as EVALSHA (~2.5 KB less per write than EVAL); the writer keeps them loaded (ScriptPreload). */
 const GATE = loadScript('dedup-gate');
 const RECORD_STORED = loadScript('dedup-record-stored');
 
@@ -41,29 +37,11 @@ const MEMBER_CHARS = 32;
 
 export class DedupMemory {
   readonly #options: Required<DedupMemoryOptions>;
-  /** Whether the connection has the scripts loaded (since it last closed). */
-  #loaded = false;
+  /** The scripts gate and recordStored send with EVALSHA inside the writer's MULTI. */
+  static readonly scripts = [GATE, RECORD_STORED];
 
   constructor(options: DedupMemoryOptions) {
     this.#options = { now: Date.now, ...options };
-    options.redis.on('close', () => (this.#loaded = false));
-  }
-
-  /** Before a MULTI holding gate/recordStored: loads the scripts when the connection may lack them. */
-  prepare(): void {
-    if (this.#loaded) return;
-    const { redis } = this.#options;
-    // Marked loaded only once Redis answered (a load sent into a dead connection is lost).
-    const loads = [GATE, RECORD_STORED].map((script) => redis.script('LOAD', script.source));
-    Promise.all(loads).then(
-      () => (this.#loaded = true),
-      () => undefined,
-    );
-  }
-
-  /** After a write failed with NOSCRIPT (SCRIPT FLUSH): load again before the next. */
-  forget(): void {
-    this.#loaded = false;
   }
 
   /**

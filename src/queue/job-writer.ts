@@ -7,6 +7,8 @@
  * Resolves only when Redis has every job (and the replicas, with minReplicas); rejects otherwise,
  * and ingest then sends no PUBACK for the batch. On a Redis Cluster (chosen once, at construction)
  * the send step is ClusterJobWrite's: the same MULTI per webhook, on the master owning its slot.
+ * With `claims` (a worker of this process), the MULTI also claims the jobs it adds for that worker
+ * when it has room and nothing older waits (claims.ts): they skip BullMQ's fetch.
  */
 import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
@@ -14,7 +16,8 @@ import type { BatchJobData, DeliveryJobData, ExtraCommandsFn, JobEntry, JobSink 
 import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
 import { Cluster } from 'ioredis';
-import { inOneWrite, type RedisClient } from '../redis/index.js';
+import { inOneWrite, ScriptPreload, type RedisClient } from '../redis/index.js';
+import { CLAIM_SCRIPT, sendClaim, type ClaimedJob, type ClaimOffer, type JobClaims } from './claims.js';
 import { ClusterJobWrite } from './cluster-job-write.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
@@ -41,6 +44,8 @@ export interface QueueJobWriterOptions {
   extraCommands?: ExtraCommandsFn;
   /** Counts batches the replicas did not confirm in time (redis.minReplicas). */
   onReplicationTimeout?: () => void;
+  /** This process's delivery workers, to hand them jobs at once (not on a Redis Cluster). */
+  claims?: JobClaims;
 }
 
 /** Completed jobs go (the dedup memory remembers their messages); dead letters are kept. */
@@ -62,6 +67,14 @@ interface WebhookWrite {
   jobs: PlannedJob[];
 }
 
+/** What Redis answered for one webhook's MULTI. */
+interface WriteResult {
+  /** 1-based indexes of the jobs the dedup gate refused. */
+  gated: number[];
+  /** Jobs handed to a local worker (claims.ts). */
+  claimed: ClaimedJob[];
+}
+
 export class QueueJobWriter implements JobSink {
   readonly #targets = new Map<string, Target>();
   readonly #dedup: DedupMemory;
@@ -72,6 +85,9 @@ export class QueueJobWriter implements JobSink {
   readonly #replicas: ReplicaConfirmation;
   /** Set on a Redis Cluster: one transaction per webhook on its master (see cluster-job-write.ts). */
   readonly #cluster?: ClusterJobWrite;
+  readonly #claims?: JobClaims;
+  /** The scripts sent with EVALSHA inside the MULTIs. */
+  readonly #scripts: ScriptPreload;
 
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
@@ -102,6 +118,8 @@ export class QueueJobWriter implements JobSink {
       logger: log,
       onTimeout: options.onReplicationTimeout,
     });
+    this.#scripts = new ScriptPreload(options.redis, [...DedupMemory.scripts, CLAIM_SCRIPT]);
+    if (!(options.redis instanceof Cluster)) this.#claims = options.claims;
     if (options.redis instanceof Cluster)
       this.#cluster = new ClusterJobWrite({
         redis: options.redis,
@@ -143,7 +161,7 @@ export class QueueJobWriter implements JobSink {
     const clients = await Promise.all(writes.map(({ target }) => target.queue.client));
     // From the first MULTI to the WAIT, no await: the commands go out in one write, in this order.
     const sent = inOneWrite(this.#redis, () => {
-      this.#dedup.prepare();
+      this.#scripts.prepare();
       const executed = writes.map((write, i) => this.#sendWrite(write, clients[i]!));
       const last = writes.at(-1)!;
       const confirmed = this.#replicas.required
@@ -151,9 +169,20 @@ export class QueueJobWriter implements JobSink {
         : undefined;
       return { executed, confirmed };
     });
+    // Claimed jobs run as soon as their webhook's MULTI succeeded, even when another part of the
+    // write failed: they are in Redis, active and locked, and only this process would run them.
+    sent.executed.forEach((executed, i) =>
+      executed.then(
+        ({ claimed }) => claimed.length > 0 && this.#claims!.run(writes[i]!.target.webhook.id, claimed),
+        () => undefined,
+      ),
+    );
     // allSettled, so no write is left with an unobserved rejection; the first failure is reported.
     const results = await settleAll([...sent.executed, ...(sent.confirmed ? [sent.confirmed] : [])]);
-    return refusedEntries(writes, results as number[][]);
+    return refusedEntries(
+      writes,
+      (results.slice(0, writes.length) as WriteResult[]).map((r) => r.gated),
+    );
   }
 
   #clusterWrite(cluster: ClusterJobWrite, writes: WebhookWrite[]): Promise<number[][]> {
@@ -168,7 +197,7 @@ export class QueueJobWriter implements JobSink {
    * ioredis pipeline or transaction object (queue.addBulk builds one) copies all of BullMQ's
    * scripts, ~80 µs and ~10 KB of garbage per write.
    */
-  #sendWrite({ target, jobs }: WebhookWrite, client: QueueClient): Promise<number[]> {
+  #sendWrite({ target, jobs }: WebhookWrite, client: QueueClient): Promise<WriteResult> {
     const { queue, webhook } = target;
     const redis = this.#redis;
     // Each command answers QUEUED or fails with the EXEC; the first refusal is kept because EXEC
@@ -182,11 +211,18 @@ export class QueueJobWriter implements JobSink {
     }));
     redis.multi({ pipeline: false }).catch(ignore);
     this.#dedup.gate(webhook.id, stored).catch(ignore);
-    for (const job of jobs)
+    const added = jobs.map((job) => new Job(queue, job.name, job.data, job.opts, job.jobId));
+    for (const job of added)
       // addJob sends its command before its first await (test/routing/job-writer.test.ts checks
       // the record, which counts only existing jobs, sees every job).
-      queued.push(new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore));
+      queued.push(job.addJob(client).catch(ignore));
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
+    const offer = this.#claims?.offer(webhook.id, jobs.length);
+    const claimedAt = Date.now();
+    if (offer) {
+      const ids = jobs.slice(0, offer.tokens.length).map((job) => job.jobId);
+      sendClaim(redis, queue as Queue, offer, ids, claimedAt).catch(ignore);
+    }
     const extra =
       this.#extraCommands?.(
         webhook.id,
@@ -196,7 +232,7 @@ export class QueueJobWriter implements JobSink {
     const executed = redis.exec().catch(async (err: Error) => {
       // addJob's refusal reaches its catch a few awaits after EXEC's: let it arrive first.
       await Promise.all(queued);
-      if (String(refused?.message).startsWith('NOSCRIPT')) this.#dedup.forget();
+      if (String(refused?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
       throw refused && /^EXECABORT/.test(err.message) ? transactionRefused(refused, err) : err;
     });
     return executed.then((results) => {
@@ -204,7 +240,7 @@ export class QueueJobWriter implements JobSink {
       // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
       for (const [err, result] of results.slice(0, jobs.length + 2)) {
         if (err) {
-          if (String(err.message).startsWith('NOSCRIPT')) this.#dedup.forget();
+          if (String(err.message).startsWith('NOSCRIPT')) this.#scripts.forget();
           throw err;
         }
         // BullMQ's add script answers a negative code instead of an id when it refuses the job.
@@ -213,7 +249,12 @@ export class QueueJobWriter implements JobSink {
       }
       // The extra commands must have succeeded too (an ordered flight would wait on a missing entry).
       for (const [err] of results.slice(results.length - extra)) if (err) throw err;
-      return results[0]![1] as number[];
+      const claim = offer ? results[jobs.length + 2]! : undefined;
+      if (claim && String(claim[0]?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
+      return {
+        gated: results[0]![1] as number[],
+        claimed: claim ? claimedJobs(claim, added, offer!, claimedAt) : [],
+      };
     });
   }
 
@@ -235,6 +276,31 @@ function refusedEntries(writes: WebhookWrite[], gated: number[][]): Map<string, 
       );
   });
   return refused;
+}
+
+/**
+ * The jobs the claim took, from its answer (1-based indexes). A failed claim took none: the jobs
+ * wait for the worker as usual (a NOSCRIPT there is reloaded before the next write).
+ */
+function claimedJobs(
+  [err, indexes]: [Error | null, unknown],
+  added: Job[],
+  offer: ClaimOffer,
+  processedOn: number,
+): ClaimedJob[] {
+  if (err || !Array.isArray(indexes)) return [];
+  return (indexes as number[]).map((n) => {
+    const job = added[n - 1]!;
+    const { name, data, opts } = job;
+    return {
+      jobId: job.id!,
+      name,
+      data,
+      opts: { ...opts, timestamp: job.timestamp },
+      token: offer.tokens[n - 1]!,
+      processedOn,
+    };
+  });
 }
 
 /** Waits for every promise (no rejection left unobserved); rethrows the first failure. */

@@ -7,3 +7,4 @@ export * from './keys.js';
 export * from './lock.js';
 export * from './scripts.js';
 export * from './command-batch.js';
+export * from './script-preload.js';
