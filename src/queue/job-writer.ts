@@ -169,11 +169,14 @@ export class QueueJobWriter implements JobSink {
         : undefined;
       return { executed, confirmed };
     });
-    // Claimed jobs run as soon as their webhook's MULTI succeeded, even when another part of the
-    // write failed: they are in Redis, active and locked, and only this process would run them.
+    // Claimed jobs run once their webhook's MULTI succeeded, even when another part of the write
+    // failed: they are in Redis, active and locked, and only this process would run them. They
+    // start after this turn's PUBACKs: a broker with Nagle on holds its next PUBLISH until our
+    // TCP ACK, which rides on the PUBACK.
     sent.executed.forEach((executed, i) =>
       executed.then(
-        ({ claimed }) => claimed.length > 0 && this.#claims!.run(writes[i]!.target.webhook.id, claimed),
+        ({ claimed }) =>
+          claimed.length > 0 && setImmediate(() => this.#claims!.run(writes[i]!.target.webhook.id, claimed)),
         () => undefined,
       ),
     );

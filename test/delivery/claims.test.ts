@@ -159,6 +159,8 @@ test('a write behind an older waiting job claims nothing: the worker takes them 
   await queue.add('older', { event: flightEvent() }, { jobId: 'older' });
   const later = entry('a', 20);
   await writer.addBulk([later]);
+  // Claimed jobs are handed over in the next turn (after the write's PUBACKs).
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(offered, 1);
   assert.deepEqual(ran, []);
   assert.deepEqual(await queue.getWaiting().then((jobs) => jobs.map((j) => j.id)), ['older', later.jobId]);
@@ -166,6 +168,7 @@ test('a write behind an older waiting job claims nothing: the worker takes them 
   await redis.del(queue.keys.wait!);
   const next = entry('a', 21);
   await writer.addBulk([next]);
+  await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(ran, [next.jobId]);
   assert.equal(await queue.getJobState(next.jobId), 'active');
   assert.equal(await redis.get(`${queue.toKey(next.jobId)}:lock`), 't-0');
