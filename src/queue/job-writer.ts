@@ -220,7 +220,7 @@ export class QueueJobWriter implements JobSink {
       // the record, which counts only existing jobs, sees every job).
       queued.push(job.addJob(client).catch(ignore));
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
-    const offer = this.#claims?.offer(webhook.id, jobs.length);
+    const offer = claimable(jobs) ? this.#claims?.offer(webhook.id, jobs.length) : undefined;
     const claimedAt = Date.now();
     if (offer) {
       const ids = jobs.slice(0, offer.tokens.length).map((job) => job.jobId);
@@ -279,6 +279,19 @@ function refusedEntries(writes: WebhookWrite[], gated: number[][]): Map<string, 
       );
   });
   return refused;
+}
+
+/**
+ * Claims are for the steady trickle: a write of a few messages. A large write means a backlog (group
+ * commit while Redis was busy), which BullMQ's own loop drains best: it completes a job and fetches
+ * the next in one round trip. Claiming beside it cost 10-50 % more CPU per message in the burst bench.
+ */
+const CLAIM_MAX_MESSAGES = 8;
+
+function claimable(jobs: PlannedJob[]): boolean {
+  let messages = 0;
+  for (const job of jobs) messages += job.entries.length;
+  return messages <= CLAIM_MAX_MESSAGES;
 }
 
 /**
