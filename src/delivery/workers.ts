@@ -4,7 +4,6 @@
  * its own worker slots. Any number of processes may run these workers on the same Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import { Cluster } from 'ioredis';
 import type { AppDeps, Part } from '../core/index.js';
 import type { WebhookConfig } from '../config/index.js';
 import type { TokenProvider } from '../auth/index.js';
@@ -231,7 +230,8 @@ export class DeliveryWorkers implements Part {
       });
       errors.watch(worker);
       this.#running.push({ webhook, worker, queue, connection, errors });
-      if (!webhook.rateLimit && webhook.ordering !== 'flight' && !(connection instanceof Cluster))
+      // (On a Redis Cluster the writer makes no claims: ClusterJobWrite has no claim step.)
+      if (!webhook.rateLimit && webhook.ordering !== 'flight')
         this.claims.add({
           webhookId: webhook.id,
           worker: worker as Worker,

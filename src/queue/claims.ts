@@ -5,7 +5,7 @@
  * woken by the queue's marker, moves the job to active and fetches it, and later completes it. When
  * a local worker has room and nothing older waits, the writer's MULTI claims the jobs it just added
  * (claim-jobs.lua: what moveToActive does, for these ids, under the worker's token) and the worker
- * runs them from memory: one round trip fewer per job, and no wake-up.
+ * runs them from memory: no wake-up and no fetch, two round trips fewer per job.
  *
  * Nothing changes for a crash: a claimed job is an active job with a lock, so BullMQ's stalled
  * check puts it back in wait once the lock expires, like any job whose worker died.

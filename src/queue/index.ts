@@ -16,4 +16,4 @@ export {
   type QueueJobWriterOptions,
 } from './job-writer.js';
 export { ReplicaConfirmation, ReplicationTimeoutError } from './replication.js';
-export { sendClaim, type ClaimedJob, type ClaimOffer, type JobClaims } from './claims.js';
+export { type ClaimedJob, type ClaimOffer, type JobClaims } from './claims.js';

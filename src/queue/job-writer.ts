@@ -221,7 +221,7 @@ export class QueueJobWriter implements JobSink {
       queued.push(job.addJob(client).catch(ignore));
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
     const offer = claimable(jobs) ? this.#claims?.offer(webhook.id, jobs.length) : undefined;
-    const claimedAt = Date.now();
+    const claimedAt = offer ? Date.now() : 0;
     if (offer) {
       const ids = jobs.slice(0, offer.tokens.length).map((job) => job.jobId);
       sendClaim(redis, queue as Queue, offer, ids, claimedAt).catch(ignore);
@@ -235,15 +235,15 @@ export class QueueJobWriter implements JobSink {
     const executed = redis.exec().catch(async (err: Error) => {
       // addJob's refusal reaches its catch a few awaits after EXEC's: let it arrive first.
       await Promise.all(queued);
-      if (String(refused?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
+      this.#forgetScriptsOn(refused);
       throw refused && /^EXECABORT/.test(err.message) ? transactionRefused(refused, err) : err;
     });
     return executed.then((results) => {
       if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
-      // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
+      // [gate, adds..., record, claim?, extra...]: the gate and the adds must have succeeded.
       for (const [err, result] of results.slice(0, jobs.length + 2)) {
         if (err) {
-          if (String(err.message).startsWith('NOSCRIPT')) this.#scripts.forget();
+          this.#forgetScriptsOn(err);
           throw err;
         }
         // BullMQ's add script answers a negative code instead of an id when it refuses the job.
@@ -253,12 +253,17 @@ export class QueueJobWriter implements JobSink {
       // The extra commands must have succeeded too (an ordered flight would wait on a missing entry).
       for (const [err] of results.slice(results.length - extra)) if (err) throw err;
       const claim = offer ? results[jobs.length + 2]! : undefined;
-      if (claim && String(claim[0]?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
+      this.#forgetScriptsOn(claim?.[0]);
       return {
         gated: results[0]![1] as number[],
         claimed: claim ? claimedJobs(claim, added, offer!, claimedAt) : [],
       };
     });
+  }
+
+  /** A NOSCRIPT (SCRIPT FLUSH, a restarted Redis): load the scripts again before the next write. */
+  #forgetScriptsOn(err: Error | null | undefined): void {
+    if (String(err?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
   }
 
   /** Closes the queues; the connection stays open (its owner closes it). */
