@@ -135,6 +135,7 @@ async function main(): Promise<number> {
     ...flupSystems(repoRoot, {
       runner: options.flupRunner,
       webhook: options.flupWebhook,
+      ingest: options.flupIngest,
       redis: options.minReplicas > 0 ? { minReplicas: options.minReplicas } : {},
       distDir: options.flupDist,
       baseDist: options.baseDist,

@@ -53,6 +53,8 @@ export interface BenchOptions {
   flights: number;
   /** Experiments only: YAML keys merged into every generated flup-bridge webhook (not the defaults). */
   flupWebhook: Record<string, unknown>;
+  /** Experiments only: keys of flup-bridge's ingest section (e.g. groupWindow=1ms). */
+  flupIngest: Record<string, unknown>;
   /** flight: Lufthansa-format notifications on prd/FlightUpdate/...; generic: ~600-byte generic
    * JSON on a non-Lufthansa topic (bench/sensors/...), what any MQTT source sends. */
   payload: PayloadKind;
@@ -100,6 +102,7 @@ export const USAGE = `npm run bench -- [options]
   --flights N           distinct flights the messages cycle through (default ${DEFAULT_FLIGHTS}, at most ${MAX_FLIGHTS})
   --flup-webhook k=v    experiment: set a webhook key in flup-bridge's config (e.g. concurrency=50);
                         repeatable; the report then says the defaults were changed
+  --flup-ingest k=v     experiment: set an ingest key (e.g. groupWindow=1ms); repeatable
   --payload K           flight (Lufthansa format, default) or generic (~600-byte generic JSON on
                         bench/sensors/..., as from any MQTT source)
   --min-replicas N      start N replicas of the bench Redis and run flup-bridge with
@@ -154,6 +157,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       warmup: { type: 'string' },
       flup: { type: 'string' },
       'flup-webhook': { type: 'string', multiple: true },
+      'flup-ingest': { type: 'string', multiple: true },
       'flup-dist': { type: 'string' },
       'base-dist': { type: 'string' },
       flights: { type: 'string' },
@@ -207,14 +211,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     flupDist: values['flup-dist'],
     baseDist: values['base-dist'],
     flights,
-    flupWebhook: Object.fromEntries(
-      (values['flup-webhook'] ?? []).map((kv) => {
-        const at = kv.indexOf('=');
-        if (at < 1) throw new Error(`--flup-webhook wants key=value, got "${kv}"`);
-        const value = kv.slice(at + 1);
-        return [kv.slice(0, at), /^\d+$/.test(value) ? Number(value) : value];
-      }),
-    ),
+    flupWebhook: keyValues('flup-webhook', values['flup-webhook']),
+    flupIngest: keyValues('flup-ingest', values['flup-ingest']),
     payload,
     minReplicas: int(values['min-replicas'], 0, 'min-replicas'),
     cpuProf: values['cpu-prof'] ?? false,
@@ -223,4 +221,16 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     chartFile: values['chart-file'] ?? 'docs/bench-chart.svg',
     from: values.from,
   };
+}
+
+/** k=v pairs of a repeatable flag; digits become numbers. */
+function keyValues(flag: string, pairs: string[] = []): Record<string, unknown> {
+  return Object.fromEntries(
+    pairs.map((kv) => {
+      const at = kv.indexOf('=');
+      if (at < 1) throw new Error(`--${flag} wants key=value, got "${kv}"`);
+      const value = kv.slice(at + 1);
+      return [kv.slice(0, at), /^\d+$/.test(value) ? Number(value) : value];
+    }),
+  );
 }

@@ -12,6 +12,8 @@ export interface FlupSystemsOptions {
   runner?: FlupRunner;
   /** --flup-webhook: keys merged into every webhook of every variant. */
   webhook: Record<string, unknown>;
+  /** --flup-ingest: keys merged into the ingest section of every variant. */
+  ingest?: Record<string, unknown>;
   /** --min-replicas: keys merged into the redis section of every variant. */
   redis: Record<string, unknown>;
   /** --flup-dist: the build every variant but flup-base runs from. */
@@ -27,8 +29,17 @@ function listed(what: string, keys: Record<string, unknown>): string {
 
 export function flupSystems(repoRoot: string, options: FlupSystemsOptions): SystemSpec[] {
   const runner = () => flupRunner(repoRoot, options.runner);
-  const common: FlupCommon = { webhook: options.webhook, redis: options.redis, distDir: options.distDir };
-  const changes = [listed('webhooks', options.webhook), listed('redis', options.redis)].filter(Boolean);
+  const common: FlupCommon = {
+    webhook: options.webhook,
+    ingest: options.ingest ?? {},
+    redis: options.redis,
+    distDir: options.distDir,
+  };
+  const changes = [
+    listed('webhooks', options.webhook),
+    listed('ingest', options.ingest ?? {}),
+    listed('redis', options.redis),
+  ].filter(Boolean);
   const tuned = changes.length ? ` (${changes.join('; ')})` : '';
   const build = options.distDir ? `, from ${options.distDir}` : '';
   const lhSource = 'Lufthansa source (simulated API, bench broker), messages carry a flight';

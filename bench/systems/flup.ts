@@ -60,6 +60,7 @@ export interface FlupVariant {
 /** What --flup-webhook, --min-replicas and --flup-dist set for every variant. */
 export interface FlupCommon {
   webhook: Record<string, unknown>;
+  ingest: Record<string, unknown>;
   redis: Record<string, unknown>;
   distDir?: string;
 }
@@ -110,7 +111,9 @@ function config(
       ...common.webhook,
       ...variant.webhook,
     })),
-    ...(variant.ingest ? { ingest: variant.ingest } : {}),
+    ...(variant.ingest || Object.keys(common.ingest).length
+      ? { ingest: { ...common.ingest, ...variant.ingest } }
+      : {}),
     admin: { listen: `127.0.0.1:${adminPort}` },
     log: { level: 'warn', format: 'json' },
     ...(variant.tracing

@@ -2,19 +2,26 @@
  * The writer's side door into this process's workers (queue/claims.ts): a webhook's worker offers
  * room for jobs while it has free delivery slots, and runs the jobs the write claimed through
  * BullMQ's own processJob: the same processor, lock renewal, completion, retries and events as a
- * job it fetched, minus the wake-up and the fetch.
+ * job it fetched, minus the wake-up and the fetch. Their completions wait up to completionHoldMs
+ * for the next write to carry them (held-completions.ts).
  *
  * Not offered: webhooks with a rate limit (BullMQ counts those in its fetch) or `ordering: flight`
  * (their gate decides which job goes first), a paused or stopping worker.
  */
 import { randomUUID } from 'node:crypto';
 import { Job, type Worker } from 'bullmq';
-import type { ClaimedJob, ClaimOffer, JobClaims } from '../queue/index.js';
+import type { ClaimedJob, ClaimOffer, HeldCompletion, JobClaims } from '../queue/index.js';
 import type { Logger, Metrics } from '../core/index.js';
 import type { Slots } from './slots.js';
+import { HeldCompletions } from './held-completions.js';
 
 /** BullMQ's default lock lifetime, used when the worker was not given one. */
 const DEFAULT_LOCK_MS = 30_000;
+/**
+ * Longest a claimed job's completion waits for the next ingest write to carry it. At 500 msg/s
+ * writes come every 2-4 ms; a quieter feed gains nothing, and its completions go alone after this.
+ */
+const COMPLETION_HOLD_MS = 10;
 
 interface Entry {
   worker: Worker;
@@ -38,6 +45,9 @@ export class LocalClaims implements JobClaims {
   readonly #tokenPrefix = `claim-${randomUUID()}`;
   readonly #log: Logger;
   readonly #metrics: Metrics;
+  /** Longest a claimed job's completion waits for the next write to carry it (ms). */
+  completionHoldMs = COMPLETION_HOLD_MS;
+  readonly #completions = new HeldCompletions(() => (this.#stopping ? 0 : this.completionHoldMs));
   #tokens = 0;
   #stopping = false;
 
@@ -79,6 +89,7 @@ export class LocalClaims implements JobClaims {
       job.token = claimed.token;
       job.processedOn = claimed.processedOn;
       job.attemptsStarted = 1;
+      this.#completions.hold(job, worker);
       const done = worker
         .processJob(job, claimed.token, () => false)
         .catch((err: unknown) =>
@@ -89,10 +100,21 @@ export class LocalClaims implements JobClaims {
     }
   }
 
+  /** Completions of claimed jobs waiting for a write to carry them. */
+  get heldCompletions(): number {
+    return this.#completions.size;
+  }
+
+  takeCompletions(): HeldCompletion[] {
+    return this.#completions.take();
+  }
+
   /** No more offers; resolves when the claimed jobs of `webhookId` have finished. */
   async drain(webhookId: string): Promise<void> {
     this.#stopping = true;
     const entry = this.#entries.get(webhookId);
+    // No write will come to carry their completions: those go at once from now on.
+    this.#completions.flush();
     while (entry && entry.running.size > 0) await Promise.all([...entry.running]);
   }
 

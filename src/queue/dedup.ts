@@ -88,6 +88,25 @@ export class DedupMemory {
     into.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
   }
 
+  /**
+   * What a script that gates and records by itself (add-claimed-jobs.lua) needs: the webhook's set,
+   * now, the oldest score still in the window and the most members kept.
+   */
+  window(webhookId: string): { key: string; now: number; oldest: number; maxCount: number } {
+    const now = this.#options.now();
+    return {
+      key: this.#key(webhookId),
+      now,
+      oldest: now - this.#options.windowMs,
+      maxCount: this.#options.maxCount,
+    };
+  }
+
+  /** A message key as the set stores it. */
+  static member(messageKey: string): string {
+    return messageKey.slice(0, MEMBER_CHARS);
+  }
+
   #key(webhookId: string): string {
     return RedisKeys.for(this.#options.redis, this.#options.prefix).dedup(webhookId);
   }
@@ -96,6 +115,6 @@ export class DedupMemory {
 function pushMembers(args: Array<string | number>, jobs: StoredJob[]): void {
   for (const job of jobs) {
     args.push(job.messageKeys.length);
-    for (const key of job.messageKeys) args.push(key.slice(0, MEMBER_CHARS));
+    for (const key of job.messageKeys) args.push(DedupMemory.member(key));
   }
 }

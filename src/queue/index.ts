@@ -16,4 +16,10 @@ export {
   type QueueJobWriterOptions,
 } from './job-writer.js';
 export { ReplicaConfirmation, ReplicationTimeoutError } from './replication.js';
-export { type ClaimedJob, type ClaimOffer, type JobClaims } from './claims.js';
+export {
+  type ClaimedJob,
+  type ClaimOffer,
+  type HeldCompletion,
+  type JobClaims,
+  type QueueConnection,
+} from './claims.js';

@@ -7,8 +7,11 @@
  * Resolves only when Redis has every job (and the replicas, with minReplicas); rejects otherwise,
  * and ingest then sends no PUBACK for the batch. On a Redis Cluster (chosen once, at construction)
  * the send step is ClusterJobWrite's: the same MULTI per webhook, on the master owning its slot.
- * With `claims` (a worker of this process), the MULTI also claims the jobs it adds for that worker
- * when it has room and nothing older waits (claims.ts): they skip BullMQ's fetch.
+ * With `claims` (a worker of this process with room for a write's jobs, nothing older waiting), the
+ * jobs are written straight to the active list for that worker instead (claimed-add.ts): one script
+ * instead of the MULTI, and no fetch. The completions of claimed jobs that finished since the last
+ * write go in the same socket write. (Never offered for `ordering: flight` webhooks, whose extra
+ * commands only the MULTI sends.)
  */
 import { Job, type Queue, type JobsOptions } from 'bullmq';
 import type { Config, WebhookConfig } from '../config/index.js';
@@ -17,7 +20,8 @@ import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
 import { Cluster } from 'ioredis';
 import { inOneWrite, ScriptPreload, type RedisClient } from '../redis/index.js';
-import { CLAIM_SCRIPT, sendClaim, type ClaimedJob, type ClaimOffer, type JobClaims } from './claims.js';
+import type { ClaimedJob, ClaimOffer, JobClaims } from './claims.js';
+import { ADD_CLAIMED_SCRIPT, sendClaimedAdd } from './claimed-add.js';
 import { ClusterJobWrite } from './cluster-job-write.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
@@ -118,7 +122,7 @@ export class QueueJobWriter implements JobSink {
       logger: log,
       onTimeout: options.onReplicationTimeout,
     });
-    this.#scripts = new ScriptPreload(options.redis, [...DedupMemory.scripts, CLAIM_SCRIPT]);
+    this.#scripts = new ScriptPreload(options.redis, [...DedupMemory.scripts, ADD_CLAIMED_SCRIPT]);
     if (!(options.redis instanceof Cluster)) this.#claims = options.claims;
     if (options.redis instanceof Cluster)
       this.#cluster = new ClusterJobWrite({
@@ -163,6 +167,8 @@ export class QueueJobWriter implements JobSink {
     const sent = inOneWrite(this.#redis, () => {
       this.#scripts.prepare();
       const executed = writes.map((write, i) => this.#sendWrite(write, clients[i]!));
+      // Completions of claimed jobs ride in this write (outside the MULTIs: they fail alone).
+      for (const complete of this.#claims?.takeCompletions() ?? []) complete(clients[0]!);
       const last = writes.at(-1)!;
       const confirmed = this.#replicas.required
         ? this.#replicas.confirm(this.#redis, last.target.queue.toKey(last.jobs[0]!.jobId))
@@ -195,12 +201,38 @@ export class QueueJobWriter implements JobSink {
   }
 
   /**
+   * Sends one webhook's write (before this returns) and answers the gate's refused job indexes
+   * once Redis has the jobs. When a local worker has room for every job, the claimed write;
+   * otherwise, or when Redis declines that one, the ordinary MULTI.
+   */
+  #sendWrite(write: WebhookWrite, client: QueueClient): Promise<WriteResult> {
+    const { target, jobs } = write;
+    const offer = claimable(jobs) ? this.#claims?.offer(target.webhook.id, jobs.length) : undefined;
+    if (!offer || offer.tokens.length < jobs.length) return this.#sendMulti(write, client);
+    const { queue, webhook } = target;
+    const added = jobs.map((job) => new Job(queue, job.name, job.data, job.opts, job.jobId));
+    const dedup = this.#dedup.window(webhook.id);
+    return sendClaimedAdd(this.#redis, queue as Queue, jobs, added, offer, dedup).then(
+      (result) =>
+        result
+          ? { gated: result.gated, claimed: claimedJobs(result.claimed, added, offer, dedup.now) }
+          : this.#sendMulti(write, client),
+      (err: Error) => {
+        // NOSCRIPT: nothing was written; load the scripts again and write the ordinary way.
+        if (!String(err.message).startsWith('NOSCRIPT')) throw err;
+        this.#scripts.forget();
+        return this.#sendMulti(write, client);
+      },
+    );
+  }
+
+  /**
    * Sends one webhook's MULTI and answers the gate's refused job indexes once EXEC succeeded. Plain
    * commands between MULTI and EXEC on the connection (nothing else can be sent in between): an
    * ioredis pipeline or transaction object (queue.addBulk builds one) copies all of BullMQ's
    * scripts, ~80 µs and ~10 KB of garbage per write.
    */
-  #sendWrite({ target, jobs }: WebhookWrite, client: QueueClient): Promise<WriteResult> {
+  #sendMulti({ target, jobs }: WebhookWrite, client: QueueClient): Promise<WriteResult> {
     const { queue, webhook } = target;
     const redis = this.#redis;
     // Each command answers QUEUED or fails with the EXEC; the first refusal is kept because EXEC
@@ -214,18 +246,11 @@ export class QueueJobWriter implements JobSink {
     }));
     redis.multi({ pipeline: false }).catch(ignore);
     this.#dedup.gate(webhook.id, stored).catch(ignore);
-    const added = jobs.map((job) => new Job(queue, job.name, job.data, job.opts, job.jobId));
-    for (const job of added)
+    for (const job of jobs)
       // addJob sends its command before its first await (test/routing/job-writer.test.ts checks
       // the record, which counts only existing jobs, sees every job).
-      queued.push(job.addJob(client).catch(ignore));
+      queued.push(new Job(queue, job.name, job.data, job.opts, job.jobId).addJob(client).catch(ignore));
     this.#dedup.recordStored(webhook.id, stored).catch(ignore);
-    const offer = claimable(jobs) ? this.#claims?.offer(webhook.id, jobs.length) : undefined;
-    const claimedAt = offer ? Date.now() : 0;
-    if (offer) {
-      const ids = jobs.slice(0, offer.tokens.length).map((job) => job.jobId);
-      sendClaim(redis, queue as Queue, offer, ids, claimedAt).catch(ignore);
-    }
     const extra =
       this.#extraCommands?.(
         webhook.id,
@@ -240,7 +265,7 @@ export class QueueJobWriter implements JobSink {
     });
     return executed.then((results) => {
       if (!results) throw new Error(`write to queue ${queue.name} was discarded by Redis`);
-      // [gate, adds..., record, claim?, extra...]: the gate and the adds must have succeeded.
+      // [gate, adds..., record, extra...]: the gate and the adds must have succeeded.
       for (const [err, result] of results.slice(0, jobs.length + 2)) {
         if (err) {
           this.#forgetScriptsOn(err);
@@ -252,12 +277,7 @@ export class QueueJobWriter implements JobSink {
       }
       // The extra commands must have succeeded too (an ordered flight would wait on a missing entry).
       for (const [err] of results.slice(results.length - extra)) if (err) throw err;
-      const claim = offer ? results[jobs.length + 2]! : undefined;
-      this.#forgetScriptsOn(claim?.[0]);
-      return {
-        gated: results[0]![1] as number[],
-        claimed: claim ? claimedJobs(claim, added, offer!, claimedAt) : [],
-      };
+      return { gated: results[0]![1] as number[], claimed: [] };
     });
   }
 
@@ -299,18 +319,9 @@ function claimable(jobs: PlannedJob[]): boolean {
   return messages <= CLAIM_MAX_MESSAGES;
 }
 
-/**
- * The jobs the claim took, from its answer (1-based indexes). A failed claim took none: the jobs
- * wait for the worker as usual (a NOSCRIPT there is reloaded before the next write).
- */
-function claimedJobs(
-  [err, indexes]: [Error | null, unknown],
-  added: Job[],
-  offer: ClaimOffer,
-  processedOn: number,
-): ClaimedJob[] {
-  if (err || !Array.isArray(indexes)) return [];
-  return (indexes as number[]).map((n) => {
+/** The jobs the claimed write took (1-based indexes), as the worker runs them. */
+function claimedJobs(indexes: number[], added: Job[], offer: ClaimOffer, processedOn: number): ClaimedJob[] {
+  return indexes.map((n) => {
     const job = added[n - 1]!;
     const { name, data, opts } = job;
     return {

@@ -10,7 +10,7 @@ export type ScriptName =
   | 'renew-lock'
   | 'breaker-gate'
   | 'breaker-record'
-  | 'claim-jobs'
+  | 'add-claimed-jobs'
   | 'dedup-gate'
   | 'dedup-record-stored'
   | 'flight-assign-sequence'

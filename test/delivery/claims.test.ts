@@ -73,6 +73,74 @@ test('a message written while the worker is idle is claimed: delivered once, com
   assert.equal(await redis.llen(queue.keys.active!), 0);
 });
 
+test("a claimed job's completion rides with the next write; a stopping worker sends it at once", async (t) => {
+  const receiver = await startReceiver();
+  const bridge = await startBridge(
+    testConfig(uniquePrefix('claim-held'), [{ id: 'a', url: receiver.url, batchSize: 1 }]),
+  );
+  const writer = writerFor(bridge);
+  const claims = bridge.workers.claims;
+  // Held far longer than the test: only a write (or the stop) can complete these jobs.
+  claims.completionHoldMs = 3_600_000;
+  const queue = bridge.producer.queue('a');
+  const redis = (await queue.client).duplicate();
+  t.after(async () => {
+    await writer.close();
+    await bridge.stop();
+    await receiver.close();
+    redis.disconnect();
+  });
+  const stateOf = (jobId: string) => queue.getJobState(jobId);
+  const first = entry('a', 30);
+  await writer.addBulk([first]);
+  await waitFor(() => claims.heldCompletions === 1, 10_000, 'first delivered, its completion held');
+  assert.equal(receiver.requests.length, 1);
+  assert.equal(await stateOf(first.jobId), 'active');
+  const second = entry('a', 31);
+  await writer.addBulk([second]);
+  await waitFor(async () => (await stateOf(first.jobId)) === 'completed', 10_000, 'carried by the write');
+  await waitFor(() => claims.heldCompletions === 1, 10_000, 'second delivered, its completion held');
+  assert.equal(await claimed(bridge, 'a'), 2);
+  await bridge.workers.stop();
+  assert.equal(await stateOf(second.jobId), 'completed');
+  assert.equal(await redis.llen(queue.keys.active!), 0);
+  assert.equal(receiver.requests.length, 2);
+});
+
+test('a redelivered message is refused by the claimed write too: no second job, no second delivery', async (t) => {
+  const receiver = await startReceiver();
+  const bridge = await startBridge(
+    testConfig(uniquePrefix('claim-dedup'), [{ id: 'a', url: receiver.url, batchSize: 1 }]),
+  );
+  const writer = writerFor(bridge);
+  t.after(async () => {
+    await writer.close();
+    await bridge.stop();
+    await receiver.close();
+  });
+  const queue = bridge.producer.queue('a');
+  const one = entry('a', 40);
+  await writer.addBulk([one]);
+  await waitFor(async () => (await queue.getJobState(one.jobId)) === 'completed', 10_000, 'delivered');
+  // The completed job is gone (retention), as after a while in production: only the dedup memory
+  // still knows the message.
+  await queue.remove(one.jobId);
+  await writer.addBulk([one]);
+  assert.equal(await queue.getJob(one.jobId), undefined);
+  const redis = await queue.client;
+  assert.equal(await redis.llen(queue.keys.active!), 0);
+  assert.equal(await redis.llen(queue.keys.wait!), 0);
+  // A new message after it is claimed and delivered as usual.
+  const next = entry('a', 41);
+  await writer.addBulk([next]);
+  await waitFor(async () => (await queue.getJobState(next.jobId)) === 'completed', 10_000, 'next delivered');
+  assert.deepEqual(
+    receiver.requests.map((r) => r.headers['webhook-id']),
+    [one.data.event.id, next.data.event.id],
+  );
+  assert.equal(await claimed(bridge, 'a'), 2);
+});
+
 test('a claimed job that fails is retried like any job, with the same webhook-id', async (t) => {
   let calls = 0;
   const receiver = await startReceiver((_r, res) => {
@@ -148,6 +216,7 @@ test('a write behind an older waiting job claims nothing: the worker takes them 
       return { lockDurationMs: 30_000, tokens: Array.from({ length: count }, (_, i) => `t-${i}`) };
     },
     run: (_webhook, jobs) => ran.push(...jobs.map((j) => j.jobId)),
+    takeCompletions: () => [],
   };
   const writer = new QueueJobWriter({ config, redis, logger: silentLogger(), claims });
   t.after(async () => {
@@ -186,6 +255,7 @@ test('a claimed job whose process died before running it is recovered by the sta
       tokens: Array.from({ length: count }, () => 'dead'),
     }),
     run: () => undefined,
+    takeCompletions: () => [],
   };
   const writer = new QueueJobWriter({ config, redis, logger: silentLogger(), claims });
   const processed: string[] = [];
