@@ -16,7 +16,7 @@ export const ALL_SYSTEMS = [
   'flup-traced',
   'flup-replica',
   'flup-replica-nowait',
-  'flup-nogroup',
+  'flup-group3',
 ] as const;
 /** Variants that run the Lufthansa source, whose messages carry a flight (flight-format payload only). */
 export const LUFTHANSA_SYSTEMS = ['flup-lh', 'flup-ordered'];
@@ -82,7 +82,8 @@ export const USAGE = `npm run bench -- [options]
                                       sink that discards)
                         flup-replica  redis.minReplicas 1, on a second Redis master with one replica
                         flup-replica-nowait  minReplicas 0 on that master (replication, no WAIT)
-                        flup-nogroup  ingest.groupWindow 0: every lone message written at once
+                        flup-group3   ingest.groupWindow 3ms: a lone message waits up to 3 ms for a
+                                      second to share its write (the default is 0)
   --scenarios a,b       burst,steady,fanout (default), steady-fanout (the steady rate to 3
                         webhooks: CPU per message against steady's one webhook), soak
   --soak                add the soak (10 min at 300 msg/s; RSS every 30 s) for --soak-systems

@@ -18,7 +18,7 @@ export const REFERENCE: Record<string, string> = {
   'flup-traced': 'flup',
   'flup-replica': 'flup',
   'flup-replica-nowait': 'flup',
-  'flup-nogroup': 'flup',
+  'flup-group3': 'flup',
 };
 
 type Metric = (c: CellResult) => number;

@@ -97,10 +97,10 @@ export function flupSystems(repoRoot: string, options: FlupSystemsOptions): Syst
       redisServer: 'replicated',
     },
     {
-      id: 'flup-nogroup',
-      label: `flup with ingest.groupWindow 0 (a lone message is written at once)${tuned}`,
+      id: 'flup-group3',
+      label: `flup with ingest.groupWindow 3ms (a lone message waits up to 3 ms for a second)${tuned}`,
       roles: ['all'],
-      ingest: { groupWindow: 0 },
+      ingest: { groupWindow: '3ms' },
     },
   ];
   return variants.map((v) => flupSystem(v, runner, common));

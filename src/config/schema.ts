@@ -641,8 +641,8 @@ export const schema: SchemaTree = {
     },
     batchMaxWait: duration('Longest a message waits for its batch to fill before the write.', '5ms'),
     groupWindow: duration(
-      'At a steady rate (messages on average at most this apart), how long a lone message waits for a second one to share its Redis write and delivery job; 0 = never waits.',
-      '3ms',
+      'At a steady rate (messages on average at most this apart), how long a lone message waits for a second one to share its Redis write and delivery job; 0 = never waits (the default: lowest latency).',
+      '0ms',
     ),
     maxPayloadBytes: {
       doc: 'Larger payloads are dead-lettered with a reason.',
