@@ -11,7 +11,7 @@
  */
 import type { Job, Queue } from 'bullmq';
 import { loadScript, type RedisClient } from '../redis/index.js';
-import type { ClaimOffer } from './claims.js';
+import type { ClaimedJob, ClaimOffer } from './claims.js';
 import { DedupMemory } from './dedup.js';
 import type { PlannedJob } from './job-plan.js';
 
@@ -66,4 +66,25 @@ export function sendClaimedAdd(
       const [gated, claimed] = answer as [number[], number[]];
       return { gated, claimed };
     });
+}
+
+/** The jobs the claimed write took (1-based indexes), as the worker runs them. */
+export function claimedJobs(
+  indexes: number[],
+  added: Job[],
+  offer: ClaimOffer,
+  processedOn: number,
+): ClaimedJob[] {
+  return indexes.map((n) => {
+    const job = added[n - 1]!;
+    const { name, data, opts } = job;
+    return {
+      jobId: job.id!,
+      name,
+      data,
+      opts: { ...opts, timestamp: job.timestamp },
+      token: offer.tokens[n - 1]!,
+      processedOn,
+    };
+  });
 }

@@ -19,9 +19,9 @@ import type { BatchJobData, DeliveryJobData, ExtraCommandsFn, JobEntry, JobSink 
 import { batchJobOptions, COMPLETED_KEPT } from './options.js';
 import type { Logger } from '../core/index.js';
 import { Cluster } from 'ioredis';
-import { inOneWrite, ScriptPreload, type RedisClient } from '../redis/index.js';
-import type { ClaimedJob, ClaimOffer, JobClaims } from './claims.js';
-import { ADD_CLAIMED_SCRIPT, sendClaimedAdd } from './claimed-add.js';
+import { definedScripts, inOneWrite, ScriptPreload, type RedisClient } from '../redis/index.js';
+import type { ClaimedJob, JobClaims } from './claims.js';
+import { ADD_CLAIMED_SCRIPT, claimedJobs, sendClaimedAdd } from './claimed-add.js';
 import { ClusterJobWrite } from './cluster-job-write.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
@@ -92,6 +92,7 @@ export class QueueJobWriter implements JobSink {
   readonly #claims?: JobClaims;
   /** The scripts sent with EVALSHA inside the MULTIs. */
   readonly #scripts: ScriptPreload;
+  #bullScriptsAdded = false;
 
   constructor(options: QueueJobWriterOptions) {
     const { config } = options;
@@ -163,6 +164,7 @@ export class QueueJobWriter implements JobSink {
     });
     if (this.#cluster) return refusedEntries(writes, await this.#clusterWrite(this.#cluster, writes));
     const clients = await Promise.all(writes.map(({ target }) => target.queue.client));
+    this.#preloadBullScripts(clients[0]!);
     // From the first MULTI to the WAIT, no await: the commands go out in one write, in this order.
     const sent = inOneWrite(this.#redis, () => {
       this.#scripts.prepare();
@@ -221,6 +223,7 @@ export class QueueJobWriter implements JobSink {
         // NOSCRIPT: nothing was written; load the scripts again and write the ordinary way.
         if (!String(err.message).startsWith('NOSCRIPT')) throw err;
         this.#scripts.forget();
+        this.#scripts.prepare();
         return this.#sendMulti(write, client);
       },
     );
@@ -281,6 +284,18 @@ export class QueueJobWriter implements JobSink {
     });
   }
 
+  /**
+   * BullMQ's add scripts go inside our MULTI too. ioredis sends a script's first use on a socket as
+   * EVAL and marks it loaded, but inside a MULTI that Redis then discards (OOM), nothing was loaded
+   * and the mark stays: every later EVALSHA would answer NOSCRIPT at EXEC. So they are preloaded
+   * (and reloaded after a NOSCRIPT) with ours.
+   */
+  #preloadBullScripts(client: QueueClient): void {
+    if (this.#bullScriptsAdded) return;
+    this.#bullScriptsAdded = true;
+    for (const script of definedScripts(client, /^add\w*Job:/)) this.#scripts.add(script);
+  }
+
   /** A NOSCRIPT (SCRIPT FLUSH, a restarted Redis): load the scripts again before the next write. */
   #forgetScriptsOn(err: Error | null | undefined): void {
     if (String(err?.message).startsWith('NOSCRIPT')) this.#scripts.forget();
@@ -317,22 +332,6 @@ function claimable(jobs: PlannedJob[]): boolean {
   let messages = 0;
   for (const job of jobs) messages += job.entries.length;
   return messages <= CLAIM_MAX_MESSAGES;
-}
-
-/** The jobs the claimed write took (1-based indexes), as the worker runs them. */
-function claimedJobs(indexes: number[], added: Job[], offer: ClaimOffer, processedOn: number): ClaimedJob[] {
-  return indexes.map((n) => {
-    const job = added[n - 1]!;
-    const { name, data, opts } = job;
-    return {
-      jobId: job.id!,
-      name,
-      data,
-      opts: { ...opts, timestamp: job.timestamp },
-      token: offer.tokens[n - 1]!,
-      processedOn,
-    };
-  });
 }
 
 /** Waits for every promise (no rejection left unobserved); rethrows the first failure. */

@@ -4,18 +4,18 @@
  * while the connection may lack them (new, or closed since: a restarted Redis has no scripts);
  * `forget` after a NOSCRIPT (SCRIPT FLUSH) makes the next prepare load them again.
  */
-import type { LuaScript } from './connection.js';
+import { LuaScript } from './connection.js';
 import type { RedisClient } from './factory.js';
 
 export class ScriptPreload {
   readonly #redis: RedisClient;
-  readonly #scripts: readonly LuaScript[];
+  readonly #scripts: LuaScript[];
   /** Whether the connection has the scripts loaded (since it last closed). */
   #loaded = false;
 
   constructor(redis: RedisClient, scripts: readonly LuaScript[]) {
     this.#redis = redis;
-    this.#scripts = scripts;
+    this.#scripts = [...scripts];
     redis.on('close', () => (this.#loaded = false));
   }
 
@@ -29,7 +29,25 @@ export class ScriptPreload {
     );
   }
 
+  /** Keeps `script` loaded too (from the next prepare on). */
+  add(script: LuaScript): void {
+    if (this.#scripts.some((known) => known.sha === script.sha)) return;
+    this.#scripts.push(script);
+    this.#loaded = false;
+  }
+
   forget(): void {
     this.#loaded = false;
   }
+}
+
+/**
+ * The scripts of the commands defined on an ioredis client (defineCommand, as BullMQ does) whose
+ * names match, to keep them loaded with a ScriptPreload.
+ */
+export function definedScripts(client: unknown, names: RegExp): LuaScript[] {
+  const defined = (client as { scriptsSet?: Record<string, { lua: string }> }).scriptsSet ?? {};
+  return Object.entries(defined)
+    .filter(([name]) => names.test(name))
+    .map(([, script]) => new LuaScript(script.lua));
 }
