@@ -50,9 +50,7 @@ export class DedupMemory {
    * refused jobs in `jobs`. Sent before this returns, so it can sit in a MULTI.
    */
   gate(webhookId: string, jobs: StoredJob[]): Promise<unknown> {
-    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
-    const args: Array<string | number> = [this.#options.now() - this.#options.windowMs];
-    pushMembers(args, jobs);
+    const { keys, args } = this.#gateCall(webhookId, jobs);
     return this.#options.redis.evalsha(GATE.sha, keys.length, ...keys, ...args);
   }
 
@@ -61,10 +59,7 @@ export class DedupMemory {
    * stored now, and forgets what left the window or exceeds the count. Sent before this returns.
    */
   recordStored(webhookId: string, jobs: StoredJob[]): Promise<unknown> {
-    const now = this.#options.now();
-    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
-    const args: Array<string | number> = [now, now - this.#options.windowMs, this.#options.maxCount];
-    pushMembers(args, jobs);
+    const { keys, args } = this.#recordCall(webhookId, jobs);
     return this.#options.redis.evalsha(RECORD_STORED.sha, keys.length, ...keys, ...args);
   }
 
@@ -74,17 +69,12 @@ export class DedupMemory {
    * whole transaction. The answers come with EXEC's.
    */
   queueGate(into: ChainableCommander, webhookId: string, jobs: StoredJob[]): void {
-    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
-    const args: Array<string | number> = [this.#options.now() - this.#options.windowMs];
-    pushMembers(args, jobs);
+    const { keys, args } = this.#gateCall(webhookId, jobs);
     into.eval(GATE.source, keys.length, ...keys, ...args);
   }
 
   queueRecordStored(into: ChainableCommander, webhookId: string, jobs: StoredJob[]): void {
-    const now = this.#options.now();
-    const keys = [this.#key(webhookId), ...jobs.map((j) => j.jobKey)];
-    const args: Array<string | number> = [now, now - this.#options.windowMs, this.#options.maxCount];
-    pushMembers(args, jobs);
+    const { keys, args } = this.#recordCall(webhookId, jobs);
     into.eval(RECORD_STORED.source, keys.length, ...keys, ...args);
   }
 
@@ -107,14 +97,31 @@ export class DedupMemory {
     return messageKey.slice(0, MEMBER_CHARS);
   }
 
+  #gateCall(webhookId: string, jobs: StoredJob[]): ScriptCall {
+    const { key, oldest } = this.window(webhookId);
+    return { keys: [key, ...jobs.map((j) => j.jobKey)], args: pushMembers([oldest], jobs) };
+  }
+
+  #recordCall(webhookId: string, jobs: StoredJob[]): ScriptCall {
+    const { key, now, oldest, maxCount } = this.window(webhookId);
+    return { keys: [key, ...jobs.map((j) => j.jobKey)], args: pushMembers([now, oldest, maxCount], jobs) };
+  }
+
   #key(webhookId: string): string {
     return RedisKeys.for(this.#options.redis, this.#options.prefix).dedup(webhookId);
   }
 }
 
-function pushMembers(args: Array<string | number>, jobs: StoredJob[]): void {
+interface ScriptCall {
+  keys: string[];
+  args: Array<string | number>;
+}
+
+/** `args`, then per job the number of its messages and their members. */
+function pushMembers(args: Array<string | number>, jobs: StoredJob[]): Array<string | number> {
   for (const job of jobs) {
     args.push(job.messageKeys.length);
     for (const key of job.messageKeys) args.push(DedupMemory.member(key));
   }
+  return args;
 }

@@ -4,7 +4,7 @@
  * and still recovered by BullMQ's stalled check when the process that claimed them is gone.
  * Real Redis, real BullMQ workers, a real HTTP receiver.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -17,7 +17,15 @@ import {
 } from '../../src/queue/index.js';
 import { SHARED_REDIS_URL, uniquePrefix, waitFor } from '../helpers/servers.js';
 import { silentLogger } from '../ingest/support.js';
-import { flightEvent, gaugeValue, startBridge, startReceiver, testConfig, type Bridge } from './support.js';
+import {
+  flightEvent,
+  gaugeValue,
+  startBridge,
+  startReceiver,
+  testConfig,
+  type Bridge,
+  type Handler,
+} from './support.js';
 
 const fast = { retry: { initialDelay: 50, maxDelay: 200, attempts: 5 } };
 
@@ -41,17 +49,28 @@ async function claimed(bridge: Bridge, webhook: string): Promise<number> {
   return (await gaugeValue(bridge.metrics, 'flup_claimed_jobs_total', { webhook })) ?? 0;
 }
 
-test('a message written while the worker is idle is claimed: delivered once, completed, no wake-up left behind', async (t) => {
-  const receiver = await startReceiver();
+/** A receiver, a bridge with webhook `a` (one job per message) and a writer claiming for its workers; stopped after the test. */
+async function claimingBridge(
+  t: TestContext,
+  name: string,
+  options: { respond?: Handler; webhook?: Record<string, unknown>; beforeStop?: () => void } = {},
+) {
+  const receiver = await startReceiver(options.respond);
   const bridge = await startBridge(
-    testConfig(uniquePrefix('claim'), [{ id: 'a', url: receiver.url, batchSize: 1 }]),
+    testConfig(uniquePrefix(name), [{ id: 'a', url: receiver.url, batchSize: 1, ...options.webhook }]),
   );
   const writer = writerFor(bridge);
   t.after(async () => {
+    options.beforeStop?.();
     await writer.close();
     await bridge.stop();
     await receiver.close();
   });
+  return { receiver, bridge, writer };
+}
+
+test('a message written while the worker is idle is claimed: delivered once, completed, no wake-up left behind', async (t) => {
+  const { receiver, bridge, writer } = await claimingBridge(t, 'claim');
   const one = entry('a', 1);
   await writer.addBulk([one]);
   await waitFor(
@@ -74,20 +93,13 @@ test('a message written while the worker is idle is claimed: delivered once, com
 });
 
 test("a claimed job's completion rides with the next write; a stopping worker sends it at once", async (t) => {
-  const receiver = await startReceiver();
-  const bridge = await startBridge(
-    testConfig(uniquePrefix('claim-held'), [{ id: 'a', url: receiver.url, batchSize: 1 }]),
-  );
-  const writer = writerFor(bridge);
+  const { receiver, bridge, writer } = await claimingBridge(t, 'claim-held');
   const claims = bridge.workers.claims;
   // Held far longer than the test: only a write (or the stop) can complete these jobs.
   claims.completionHoldMs = 3_600_000;
   const queue = bridge.producer.queue('a');
   const redis = (await queue.client).duplicate();
   t.after(async () => {
-    await writer.close();
-    await bridge.stop();
-    await receiver.close();
     redis.disconnect();
   });
   const stateOf = (jobId: string) => queue.getJobState(jobId);
@@ -108,16 +120,7 @@ test("a claimed job's completion rides with the next write; a stopping worker se
 });
 
 test('a redelivered message is refused by the claimed write too: no second job, no second delivery', async (t) => {
-  const receiver = await startReceiver();
-  const bridge = await startBridge(
-    testConfig(uniquePrefix('claim-dedup'), [{ id: 'a', url: receiver.url, batchSize: 1 }]),
-  );
-  const writer = writerFor(bridge);
-  t.after(async () => {
-    await writer.close();
-    await bridge.stop();
-    await receiver.close();
-  });
+  const { receiver, bridge, writer } = await claimingBridge(t, 'claim-dedup');
   const queue = bridge.producer.queue('a');
   const one = entry('a', 40);
   await writer.addBulk([one]);
@@ -143,19 +146,13 @@ test('a redelivered message is refused by the claimed write too: no second job, 
 
 test('a claimed job that fails is retried like any job, with the same webhook-id', async (t) => {
   let calls = 0;
-  const receiver = await startReceiver((_r, res) => {
-    calls += 1;
-    if (calls === 1) res.writeHead(503).end('busy');
-    else res.end('ok');
-  });
-  const bridge = await startBridge(
-    testConfig(uniquePrefix('claim-retry'), [{ id: 'a', url: receiver.url, batchSize: 1, ...fast }]),
-  );
-  const writer = writerFor(bridge);
-  t.after(async () => {
-    await writer.close();
-    await bridge.stop();
-    await receiver.close();
+  const { receiver, bridge, writer } = await claimingBridge(t, 'claim-retry', {
+    respond: (_r, res) => {
+      calls += 1;
+      if (calls === 1) res.writeHead(503).end('busy');
+      else res.end('ok');
+    },
+    webhook: fast,
   });
   const one = entry('a', 2);
   await writer.addBulk([one]);
@@ -176,19 +173,13 @@ test('a claimed job that fails is retried like any job, with the same webhook-id
 test('while the worker is busy, later messages wait in the queue and go in order; only the first was claimed', async (t) => {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const receiver = await startReceiver((r, res) => {
-    if (r.headers['webhook-id'] === 'msg_claim_10') void held.then(() => res.end('ok'));
-    else res.end('ok');
-  });
-  const bridge = await startBridge(
-    testConfig(uniquePrefix('claim-busy'), [{ id: 'a', url: receiver.url, batchSize: 1, concurrency: 1 }]),
-  );
-  const writer = writerFor(bridge);
-  t.after(async () => {
-    release();
-    await writer.close();
-    await bridge.stop();
-    await receiver.close();
+  const { receiver, bridge, writer } = await claimingBridge(t, 'claim-busy', {
+    respond: (r, res) => {
+      if (r.headers['webhook-id'] === 'msg_claim_10') void held.then(() => res.end('ok'));
+      else res.end('ok');
+    },
+    webhook: { concurrency: 1 },
+    beforeStop: () => release(),
   });
   const entries = [10, 11, 12, 13].map((n) => entry('a', n));
   await writer.addBulk([entries[0]!]);
