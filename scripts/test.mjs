@@ -52,6 +52,9 @@ const run = (group, timeoutMs, { holdOutput = false } = {}) =>
         '--test',
         '--test-concurrency=2',
         `--test-timeout=${timeoutMs}`,
+        // A file ends when its tests have: a client left reconnecting to a killed server (Cluster
+        // failover tests) must not hold the file until the timeout after every test passed.
+        '--test-force-exit',
         ...reporters,
         ...group,
       ],

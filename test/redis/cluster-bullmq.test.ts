@@ -23,8 +23,16 @@ before(async () => {
   redis.on('error', () => {});
 });
 
+/** Teardown after a failover can block (a client still waiting on the killed node): bounded, it never holds the file. */
+const TEARDOWN_STEP_MS = 5000;
+
 after(async () => {
-  for (const close of closers.reverse()) await close().catch(() => {});
+  for (const close of closers.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, TEARDOWN_STEP_MS)));
+    await Promise.race([close().catch(() => {}), bound]);
+    clearTimeout(timer);
+  }
   redis.disconnect();
   await cluster.stop();
 });
@@ -58,7 +66,7 @@ async function openWebhook(id: string): Promise<Webhook> {
   await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
   closers.push(
     () => queue.close(),
-    () => worker.close(),
+    () => worker.close(true),
     () => events.close(),
     async () => blocking.disconnect(),
   );
