@@ -1,17 +1,29 @@
 /**
- * Whole-request deadlines for many requests on one timer. Each request gets an EventEmitter that
- * undici accepts as its `signal`; a shared tick aborts the overdue ones with a TimeoutError. In the
- * burst profile, AbortSignal.timeout per request (signal, timer, listeners) cost ~5% of the worker;
- * this costs a Set entry. Precision is one tick.
+ * Whole-request deadlines for many requests on one timer. Each request gets a Deadline whose one
+ * abort callback the request's handler sets; a shared tick aborts the overdue ones with a
+ * TimeoutError. In the burst profile, AbortSignal.timeout per request (signal, timer, listeners)
+ * cost ~5% of the worker; this costs a Set entry. Precision is one tick.
  */
-import { EventEmitter } from 'node:events';
-
-export class Deadline extends EventEmitter {
+export class Deadline {
   aborted = false;
   reason?: Error;
+  #onAbort?: (reason: Error) => void;
 
-  constructor(readonly at: number) {
-    super();
+  constructor(readonly at: number) {}
+
+  /** Sets what runs when the deadline passes (at once if it has already). */
+  onAbort(callback: (reason: Error) => void): void {
+    if (this.aborted) callback(this.reason!);
+    else this.#onAbort = callback;
+  }
+
+  abort(reason: Error): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const callback = this.#onAbort;
+    this.#onAbort = undefined;
+    callback?.(reason);
   }
 }
 
@@ -50,9 +62,7 @@ export class Deadlines {
       this.end(deadline);
       const err = new Error('The operation was aborted due to timeout');
       err.name = 'TimeoutError';
-      deadline.reason = err;
-      deadline.aborted = true;
-      deadline.emit('abort');
+      deadline.abort(err);
     }
   }
 }

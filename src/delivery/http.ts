@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { WebhookConfig } from '../config/index.js';
 import { Deadlines } from './deadlines.js';
+import { ResponseCollector, type CollectedResponse } from './response-collector.js';
 
 /** Read past maxResponseBytes up to this much to keep the socket reusable, then drop the socket. */
 const DRAIN_LIMIT = 1024 * 1024;
@@ -44,10 +44,6 @@ export class NetworkError extends Error {
     super(message);
     this.name = 'NetworkError';
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 export class HttpClients {
@@ -110,21 +106,27 @@ export class HttpClients {
     const started = performance.now();
     const deadline = this.#deadlines.start(webhook.timeout);
     try {
-      const res = await pool.request({
-        method: 'POST',
-        path,
-        headers: request.headers,
-        body: request.body,
-        signal: deadline,
-        headersTimeout: webhook.timeout,
-        bodyTimeout: webhook.timeout,
+      const response = await new Promise<CollectedResponse>((resolve, reject) => {
+        const handler = new ResponseCollector(
+          webhook.maxResponseBytes,
+          DRAIN_LIMIT,
+          deadline,
+          resolve,
+          reject,
+        );
+        pool.dispatch(
+          {
+            method: 'POST',
+            path,
+            headers: request.headers,
+            body: request.body,
+            headersTimeout: webhook.timeout,
+            bodyTimeout: webhook.timeout,
+          },
+          handler,
+        );
       });
-      const body = await readCapped(res.body, webhook.maxResponseBytes);
-      const headers = {
-        'retry-after': headerValue(res.headers['retry-after']),
-        location: headerValue(res.headers.location),
-      };
-      return { status: res.statusCode, headers, body, durationMs: performance.now() - started };
+      return { ...response, durationMs: performance.now() - started };
     } catch (err) {
       throw toNetworkError(err, webhook);
     } finally {
@@ -169,30 +171,4 @@ function toNetworkError(err: unknown, webhook: WebhookConfig): NetworkError {
   const code = e.code ?? e.cause?.code ?? 'NETWORK';
   const message = e.message ?? String(err);
   return new NetworkError(`request to ${origin} failed: ${message} (${code})`, code);
-}
-
-/**
- * The first maxBytes of a response body (for dead-letter records); the rest is drained, and a body
- * beyond DRAIN_LIMIT is cut (destroying its socket). Events, not async iteration: cheaper per request.
- */
-function readCapped(body: Readable, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let seen = 0;
-    body.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (keptBytes < maxBytes) {
-        const part = chunk.subarray(0, maxBytes - keptBytes);
-        kept.push(part);
-        keptBytes += part.length;
-      }
-      if (seen > DRAIN_LIMIT) {
-        body.destroy();
-        resolve(Buffer.concat(kept).toString('utf8'));
-      }
-    });
-    body.on('end', () => resolve(Buffer.concat(kept).toString('utf8')));
-    body.on('error', reject);
-  });
 }

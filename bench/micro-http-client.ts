@@ -1,0 +1,124 @@
+/**
+ * Micro-bench (issue 23): CPU per delivery request of the HTTP client (HttpClients.post) against a
+ * plain HTTP server in another process, 10 requests in flight, ~1 KB bodies. Compares builds:
+ * `npx tsx bench/micro-http-client.ts [distDir ...]` (default: this repo's dist). Each round of
+ * each build runs in a process of its own (so one build's garbage is not collected on another's
+ * time), the builds' rounds interleaved so machine load hits each alike. Prints the median client
+ * CPU µs/request.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROUNDS = 7;
+const REQUESTS = 20_000;
+const IN_FLIGHT = 10;
+
+interface Client {
+  post(
+    webhook: unknown,
+    request: { headers: Record<string, string>; body: string },
+  ): Promise<{ status: number }>;
+  close(): Promise<void>;
+}
+
+const serverSource = `
+  const { createServer } = require('node:http');
+  const server = createServer({ keepAliveTimeout: 60000 }, (req, res) => {
+    req.resume();
+    req.on('end', () => { res.writeHead(200, { 'content-length': '0' }); res.end(); });
+  });
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+`;
+
+async function clientOf(dist: string, url: string): Promise<{ client: Client; webhook: unknown }> {
+  const base = pathToFileURL(resolve(dist)).href;
+  const { HttpClients } = (await import(`${base}/delivery/http.js`)) as {
+    HttpClients: new (w: unknown[]) => Client;
+  };
+  const { loadConfig } = (await import(`${base}/config/index.js`)) as {
+    loadConfig(o: object): { webhooks: unknown[] };
+  };
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      role: 'worker',
+      'source.kind': 'mqtt',
+      webhooks: [{ id: 'bench', url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+    },
+  });
+  const webhook = config.webhooks[0];
+  return { client: new HttpClients([webhook]), webhook };
+}
+
+const body = JSON.stringify({ id: 'msg_1', type: 'flight.departed', data: { text: 'x'.repeat(900) } });
+const headers = {
+  'content-type': 'application/json',
+  'webhook-id': 'msg_1',
+  'webhook-timestamp': '1700000000',
+  'webhook-signature': `v1,${'a'.repeat(44)}`,
+  'user-agent': 'flup-bridge/bench',
+};
+
+async function cpuPerRequest(
+  { client, webhook }: { client: Client; webhook: unknown },
+  n: number,
+): Promise<number> {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < n) {
+        const response = await client.post(webhook, { headers, body });
+        if (response.status !== 200) throw new Error(`status ${response.status}`);
+      }
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / n;
+}
+
+/** One round of one build, in this process: prints the client CPU µs/request. */
+async function oneRound(dist: string): Promise<void> {
+  const server = spawn(process.execPath, ['-e', serverSource], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((done) => server.once('message', (p) => done(p as number)));
+  try {
+    const client = await clientOf(dist, `http://127.0.0.1:${port}/hook`);
+    await cpuPerRequest(client, 5000); // warm-up
+    console.log((await cpuPerRequest(client, REQUESTS)).toFixed(2));
+    await client.client.close();
+  } finally {
+    server.kill();
+  }
+}
+
+function roundInChild(dist: string): Promise<number> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [...process.execArgv, self, '--one', dist], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((done, fail) =>
+    child.on('close', (code) =>
+      code === 0 ? done(Number(out.trim())) : fail(new Error(`round exited ${code}`)),
+    ),
+  );
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--one') {
+  await oneRound(args[1]!);
+} else {
+  const dists = args.length > 0 ? args : ['dist'];
+  const rounds = dists.map(() => [] as number[]);
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [i, dist] of dists.entries()) rounds[i]!.push(await roundInChild(dist));
+  for (const [i, dist] of dists.entries()) {
+    const sorted = [...rounds[i]!].sort((a, b) => a - b);
+    const all = rounds[i]!.map((v) => v.toFixed(1)).join(' / ');
+    console.log(`${dist}: client CPU ${sorted[ROUNDS >> 1]!.toFixed(1)} µs/request (rounds ${all})`);
+  }
+}
