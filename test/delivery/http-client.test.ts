@@ -3,7 +3,7 @@
  * the headers delivery acts on, the first maxResponseBytes of the body), an endless answer cut at
  * the drain limit, a trickling answer cut at the webhook timeout, a refused connection.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -17,12 +17,16 @@ interface TestServer {
   closed: number;
   /** Requests the server received. */
   requests: number;
+  /** Resolves when the server sees its first connection close. */
+  firstClose: Promise<void>;
   close(): Promise<void>;
 }
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const state = { closed: 0, requests: 0 };
+  let onFirstClose!: () => void;
+  const firstClose = new Promise<void>((resolve) => (onFirstClose = resolve));
   const server: Server = createServer((req, res) => {
     state.requests += 1;
     handler(req, res);
@@ -32,6 +36,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
     socket.on('close', () => {
       sockets.delete(socket);
       state.closed += 1;
+      onFirstClose();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,6 +49,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
     get requests() {
       return state.requests;
     },
+    firstClose,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -63,7 +69,27 @@ function webhookFor(url: string, extra: Record<string, unknown> = {}): WebhookCo
   return config.webhooks[0]!;
 }
 
+/** A webhook on `url` and its HTTP client, closed when the test ends. */
+function clientFor(
+  t: TestContext,
+  url: string,
+  extra: Record<string, unknown> = {},
+): { webhook: WebhookConfig; http: HttpClients } {
+  const webhook = webhookFor(url, extra);
+  const http = new HttpClients([webhook]);
+  t.after(() => http.close());
+  return { webhook, http };
+}
+
 const request = { headers: { 'content-type': 'application/json' }, body: '{"a":1}' };
+
+/** The error `post` rejects with; fails the test if it resolves. */
+function rejectionOf(post: Promise<unknown>, why: string): Promise<unknown> {
+  return post.then(
+    () => assert.fail(why),
+    (err: unknown) => err,
+  );
+}
 
 test('an answer gives its status, Retry-After and Location, and the first maxResponseBytes of its body', async (t) => {
   const server = await serve((req, res) => {
@@ -76,9 +102,7 @@ test('an answer gives its status, Retry-After and Location, and the first maxRes
     });
   });
   t.after(() => server.close());
-  const webhook = webhookFor(server.url, { maxResponseBytes: 24 });
-  const http = new HttpClients([webhook]);
-  t.after(() => http.close());
+  const { webhook, http } = clientFor(t, server.url, { maxResponseBytes: 24 });
 
   const response = await http.post(webhook, request);
   assert.equal(response.status, 503);
@@ -108,14 +132,12 @@ test('an answer that never ends is cut past the drain limit: the kept bytes retu
     });
   });
   t.after(() => server.close());
-  const webhook = webhookFor(server.url, { maxResponseBytes: 10 });
-  const http = new HttpClients([webhook]);
-  t.after(() => http.close());
+  const { webhook, http } = clientFor(t, server.url, { maxResponseBytes: 10 });
 
   const response = await http.post(webhook, request);
   assert.equal(response.status, 200);
   assert.equal(response.body, 'yyyyyyyyyy');
-  while (server.closed === 0) await new Promise((resolve) => setImmediate(resolve));
+  await server.firstClose;
 
   // The pool opens a new connection for the next request, which is answered (and cut) the same way.
   const next = await http.post(webhook, request);
@@ -136,13 +158,11 @@ test('an answer that trickles past the webhook timeout fails as a TIMEOUT networ
     clearInterval(trickle);
     await server.close();
   });
-  const webhook = webhookFor(server.url, { timeout: '400ms' });
-  const http = new HttpClients([webhook]);
-  t.after(() => http.close());
+  const { webhook, http } = clientFor(t, server.url, { timeout: '400ms' });
 
-  const err = await http.post(webhook, request).then(
-    () => assert.fail('a trickling answer must not count as delivered'),
-    (e: unknown) => e,
+  const err = await rejectionOf(
+    http.post(webhook, request),
+    'a trickling answer must not count as delivered',
   );
   assert.ok(err instanceof NetworkError, String(err));
   assert.equal(err.code, 'TIMEOUT');
@@ -153,14 +173,9 @@ test('a refused connection fails as a network error naming the cause', async (t)
   const server = await serve(() => undefined);
   const url = server.url;
   await server.close();
-  const webhook = webhookFor(url);
-  const http = new HttpClients([webhook]);
-  t.after(() => http.close());
+  const { webhook, http } = clientFor(t, url);
 
-  const err = await http.post(webhook, request).then(
-    () => assert.fail('nothing listens'),
-    (e: unknown) => e,
-  );
+  const err = await rejectionOf(http.post(webhook, request), 'nothing listens');
   assert.ok(err instanceof NetworkError, String(err));
   assert.equal(err.code, 'ECONNREFUSED');
   assert.match(err.message, /^request to http:\/\/127\.0\.0\.1:\d+ failed: .*\(ECONNREFUSED\)$/);
