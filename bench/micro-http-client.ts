@@ -6,9 +6,9 @@
  * time), the builds' rounds interleaved so machine load hits each alike. Prints the median client
  * CPU µs/request.
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compareBuilds, startPlainServer } from './lib/rounds.js';
 
 const ROUNDS = 7;
 const REQUESTS = 20_000;
@@ -21,15 +21,6 @@ interface Client {
   ): Promise<{ status: number }>;
   close(): Promise<void>;
 }
-
-const serverSource = `
-  const { createServer } = require('node:http');
-  const server = createServer({ keepAliveTimeout: 60000 }, (req, res) => {
-    req.resume();
-    req.on('end', () => { res.writeHead(200, { 'content-length': '0' }); res.end(); });
-  });
-  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
-`;
 
 async function clientOf(dist: string, url: string): Promise<{ client: Client; webhook: unknown }> {
   const base = pathToFileURL(resolve(dist)).href;
@@ -78,47 +69,25 @@ async function cpuPerRequest(
   return (used.user + used.system) / n;
 }
 
-/** One round of one build, in this process: prints the client CPU µs/request. */
-async function oneRound(dist: string): Promise<void> {
-  const server = spawn(process.execPath, ['-e', serverSource], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((done) => server.once('message', (p) => done(p as number)));
+/** One round of one build, in this process: the client CPU µs/request. */
+async function oneRound(dist: string): Promise<number> {
+  const server = await startPlainServer();
   try {
-    const client = await clientOf(dist, `http://127.0.0.1:${port}/hook`);
+    const client = await clientOf(dist, `http://127.0.0.1:${server.port}/hook`);
     await cpuPerRequest(client, 5000); // warm-up
-    console.log((await cpuPerRequest(client, REQUESTS)).toFixed(2));
+    const cpu = await cpuPerRequest(client, REQUESTS);
     await client.client.close();
+    return cpu;
   } finally {
-    server.kill();
+    server.stop();
   }
 }
 
-function roundInChild(dist: string): Promise<number> {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...process.execArgv, self, '--one', dist], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((done, fail) =>
-    child.on('close', (code) =>
-      code === 0 ? done(Number(out.trim())) : fail(new Error(`round exited ${code}`)),
-    ),
-  );
-}
-
-const args = process.argv.slice(2);
-if (args[0] === '--one') {
-  await oneRound(args[1]!);
-} else {
-  const dists = args.length > 0 ? args : ['dist'];
-  const rounds = dists.map(() => [] as number[]);
-  for (let r = 0; r < ROUNDS; r++)
-    for (const [i, dist] of dists.entries()) rounds[i]!.push(await roundInChild(dist));
-  for (const [i, dist] of dists.entries()) {
-    const sorted = [...rounds[i]!].sort((a, b) => a - b);
-    const all = rounds[i]!.map((v) => v.toFixed(1)).join(' / ');
-    console.log(`${dist}: client CPU ${sorted[ROUNDS >> 1]!.toFixed(1)} µs/request (rounds ${all})`);
-  }
-}
+await compareBuilds({
+  benchFile: fileURLToPath(import.meta.url),
+  argv: process.argv.slice(2),
+  rounds: ROUNDS,
+  what: 'client CPU',
+  unit: 'µs/request',
+  oneRound,
+});

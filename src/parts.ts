@@ -41,13 +41,11 @@ export function buildParts(deps: AppDeps): Part[] {
     tokenProviders: auth.providers,
     enricher,
     // The timeline is a log: a failed write is logged, the delivery goes on.
-    // Only messages of a flight are in the timeline (see JobBuilder).
+    // Only messages of a flight are reported (see reportAttempt), as only they are in the timeline.
     onAttempt: (report) =>
-      report.flight
-        ? void timeline
-            .recordAttempt(report)
-            .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt'))
-        : undefined,
+      void timeline
+        .recordAttempt(report)
+        .catch((err: unknown) => timelineLog.warn({ err }, 'could not record a delivery attempt')),
   });
   sources.webhooks = delivery.webhooks;
   sources.deadLetters = delivery.deadLetters;

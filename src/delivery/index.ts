@@ -24,7 +24,7 @@ export type { AttemptHook, AttemptReport } from './attempt-report.js';
 export interface DeliveryOptions {
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
-  /** Told about every delivery attempt (the flight timeline). */
+  /** Told about every delivery attempt at a message of a flight (the flight timeline). */
   onAttempt?: AttemptHook;
 }
 

@@ -48,7 +48,7 @@ export interface ProcessorOptions {
   orderGate?: FlightOrderGate;
   /** With tracing on: a span per attempt (see DeliveryAttempt). */
   telemetry?: Telemetry;
-  /** Told about every attempt that reached the endpoint (or failed trying): the flight timeline. */
+  /** Told about every attempt at a message of a flight that reached the endpoint (or failed trying). */
   onAttempt?: AttemptHook;
 }
 

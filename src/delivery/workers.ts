@@ -38,7 +38,7 @@ export interface DeliveryWorkersOptions {
   deps: AppDeps;
   tokenProviders: Map<string, TokenProvider>;
   enricher?: Enricher;
-  /** Told about every delivery attempt (the flight timeline). */
+  /** Told about every delivery attempt at a message of a flight (the flight timeline). */
   onAttempt?: AttemptHook;
   /**
    * BullMQ's job lock lifetime (default 30 s): a job whose worker stopped renewing it is taken

@@ -1,0 +1,66 @@
+/**
+ * Interleaved rounds for the micro-benches that compare builds: each round of each build runs in
+ * a process of its own (so one build's garbage is not collected on another's time), the builds'
+ * rounds alternate so machine load hits each alike, and the median per build is printed.
+ * The bench file runs itself as the child: `<file> --one <dist>` prints one number.
+ */
+import { spawn } from 'node:child_process';
+
+/** One round of one build in a child process of `benchFile`; resolves with what it printed. */
+export function roundInChild(benchFile: string, dist: string): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, benchFile, '--one', dist], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((done, fail) =>
+    child.on('close', (code) =>
+      code === 0 ? done(Number(out.trim())) : fail(new Error(`round exited ${code}`)),
+    ),
+  );
+}
+
+/**
+ * `argv`: `--one <dist>` runs `oneRound` here; otherwise the builds to compare (default `dist`),
+ * `rounds` rounds each, interleaved, then one line per build: `<dist>: <what> <median> <unit>`.
+ */
+export async function compareBuilds(options: {
+  benchFile: string;
+  argv: string[];
+  rounds: number;
+  what: string;
+  unit: string;
+  oneRound(dist: string): Promise<number>;
+}): Promise<void> {
+  const { argv, rounds } = options;
+  if (argv[0] === '--one') {
+    console.log((await options.oneRound(argv[1]!)).toFixed(2));
+    return;
+  }
+  const dists = argv.length > 0 ? argv : ['dist'];
+  const results = dists.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++)
+    for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(options.benchFile, dist));
+  for (const [i, dist] of dists.entries()) {
+    const sorted = [...results[i]!].sort((a, b) => a - b);
+    const all = results[i]!.map((v) => v.toFixed(1)).join(' / ');
+    console.log(
+      `${dist}: ${options.what} ${sorted[rounds >> 1]!.toFixed(1)} ${options.unit} (rounds ${all})`,
+    );
+  }
+}
+
+/** A plain HTTP server in a child process answering 200 to everything; resolves with its port. */
+export async function startPlainServer(): Promise<{ port: number; stop(): void }> {
+  const source = `
+    const { createServer } = require('node:http');
+    const server = createServer({ keepAliveTimeout: 60000 }, (req, res) => {
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-length': '0' }); res.end(); });
+    });
+    server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  `;
+  const server = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((done) => server.once('message', (p) => done(p as number)));
+  return { port, stop: () => server.kill() };
+}
