@@ -3,7 +3,8 @@
  * old or the new secret verifies during rotation: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
  * for a `whsec_` secret, `v1a,<base64 ed25519 signature of the same>` for a `whsk_` key.
  */
-import { createHmac, sign as ed25519Sign } from 'node:crypto';
+import { sign as ed25519Sign } from 'node:crypto';
+import { hmacSha256Base64 } from './hmac.js';
 import { parseSigningSecret, type SigningKey } from '../signing-keys/index.js';
 
 /** Parsed keys by secret: decoding base64 (or an ed25519 key) for every request showed in the profile. */
@@ -41,11 +42,7 @@ export function signWith(
         : Buffer.concat([Buffer.from(`${id}.${timestampSec}.`), body]);
     return `v1a,${ed25519Sign(null, content, key.privateKey).toString('base64')}`;
   }
-  const hmac = createHmac('sha256', key.key);
-  // A string body joins the prefix: one update (one UTF-8 conversion) instead of two.
-  if (typeof body === 'string') hmac.update(`${id}.${timestampSec}.${body}`);
-  else hmac.update(`${id}.${timestampSec}.`).update(body);
-  return `v1,${hmac.digest('base64')}`;
+  return `v1,${hmacSha256Base64(key.key, `${id}.${timestampSec}.`, body)}`;
 }
 
 export interface SignatureHeaders {

@@ -7,7 +7,7 @@
  * without the field (or not JSON) falls back to the default. Always 64 lowercase hex digits, so it is
  * a valid BullMQ job id (no ':').
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ParsedPayload } from './envelope.js';
 import { valueAtPath } from '../core/index.js';
 
@@ -19,11 +19,24 @@ export function messageKeyFn(dedupKey: string): MessageKeyFn {
     if (path && parsed?.isJson) {
       const value = valueAtPath(parsed.json, path);
       if (value !== undefined && value !== null) {
-        return createHash('sha256').update('field\0').update(JSON.stringify(value)).digest('hex');
+        return hash('sha256', `field\0${JSON.stringify(value)}`, 'hex');
       }
     }
-    return createHash('sha256').update(`${topic}\0`).update(payload).digest('hex');
+    return hash('sha256', topicAndPayload(topic, payload), 'hex');
   };
+}
+
+/**
+ * The bytes hashed by default: topic (UTF-8), NUL, payload. One buffer for the one-shot
+ * `crypto.hash`, which costs less per message than a Hash object (the burst profile showed it).
+ */
+function topicAndPayload(topic: string, payload: Uint8Array): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  const bytes = Buffer.allocUnsafe(topicBytes + 1 + payload.byteLength);
+  bytes.write(topic, 0, topicBytes, 'utf8');
+  bytes[topicBytes] = 0;
+  bytes.set(payload, topicBytes + 1);
+  return bytes;
 }
 
 /** The Standard Webhooks `webhook-id` of the message: the same on every retry and redelivery. */
