@@ -27,12 +27,14 @@ export function roundInChild(benchFile: string, dist: string): Promise<number> {
 export async function compareBuilds(options: {
   benchFile: string;
   argv: string[];
+  /** Rounds per build; the ROUNDS environment variable overrides it. */
   rounds: number;
   what: string;
   unit: string;
   oneRound(dist: string): Promise<number>;
 }): Promise<void> {
-  const { argv, rounds } = options;
+  const { argv } = options;
+  const rounds = Number(process.env.ROUNDS) || options.rounds;
   if (argv[0] === '--one') {
     console.log((await options.oneRound(argv[1]!)).toFixed(2));
     return;
@@ -42,12 +44,22 @@ export async function compareBuilds(options: {
   for (let r = 0; r < rounds; r++)
     for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(options.benchFile, dist));
   for (const [i, dist] of dists.entries()) {
-    const sorted = [...results[i]!].sort((a, b) => a - b);
     const all = results[i]!.map((v) => v.toFixed(1)).join(' / ');
-    console.log(
-      `${dist}: ${options.what} ${sorted[rounds >> 1]!.toFixed(1)} ${options.unit} (rounds ${all})`,
-    );
+    console.log(`${dist}: ${options.what} ${median(results[i]!).toFixed(1)} ${options.unit} (rounds ${all})`);
   }
+  // The VM's speed drifts by tens of percent over minutes: the ratio within each round (builds
+  // run back to back) cancels most of that drift, where the medians above do not.
+  for (const [i, dist] of dists.entries()) {
+    if (i === 0) continue;
+    const ratios = results[i]!.map((v, r) => v / results[0]![r]!);
+    const all = ratios.map((v) => v.toFixed(2)).join(' / ');
+    console.log(`${dist} / ${dists[0]}: median of per-round ratios ${median(ratios).toFixed(3)} (${all})`);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
 }
 
 /** A plain HTTP server in a child process answering 200 to everything; resolves with its port. */
