@@ -9,8 +9,8 @@
  * (the HTTP client alone) the difference is what delivery adds per message.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compareBuilds, startPlainServer } from './lib/rounds.js';
+import { pathToFileURL } from 'node:url';
+import { compareBuilds } from './lib/rounds.js';
 
 const ROUNDS = 7;
 const BATCHES = 200;
@@ -135,22 +135,16 @@ async function cpuPerMessage(runner: BatchRunnerLike, batches: number): Promise<
 }
 
 /** One round of one build, in this process: delivery CPU µs/message. */
-async function oneRound(dist: string): Promise<number> {
-  const server = await startPlainServer();
-  try {
-    const parts = await runnerOf(dist, `http://127.0.0.1:${server.port}/hook`);
-    await cpuPerMessage(parts.runner, 50); // warm-up
-    const cpu = await cpuPerMessage(parts.runner, BATCHES);
-    await parts.close();
-    return cpu;
-  } finally {
-    server.stop();
-  }
+async function oneRound(dist: string, url: string): Promise<number> {
+  const parts = await runnerOf(dist, url);
+  await cpuPerMessage(parts.runner, 50); // warm-up
+  const cpu = await cpuPerMessage(parts.runner, BATCHES);
+  await parts.close();
+  return cpu;
 }
 
 await compareBuilds({
-  benchFile: fileURLToPath(import.meta.url),
-  argv: process.argv.slice(2),
+  benchUrl: import.meta.url,
   rounds: ROUNDS,
   what: 'delivery CPU',
   unit: 'µs/message',

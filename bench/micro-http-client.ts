@@ -7,8 +7,8 @@
  * CPU µs/request.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compareBuilds, startPlainServer } from './lib/rounds.js';
+import { pathToFileURL } from 'node:url';
+import { compareBuilds } from './lib/rounds.js';
 
 const ROUNDS = 7;
 const REQUESTS = 20_000;
@@ -70,22 +70,16 @@ async function cpuPerRequest(
 }
 
 /** One round of one build, in this process: the client CPU µs/request. */
-async function oneRound(dist: string): Promise<number> {
-  const server = await startPlainServer();
-  try {
-    const client = await clientOf(dist, `http://127.0.0.1:${server.port}/hook`);
-    await cpuPerRequest(client, 5000); // warm-up
-    const cpu = await cpuPerRequest(client, REQUESTS);
-    await client.client.close();
-    return cpu;
-  } finally {
-    server.stop();
-  }
+async function oneRound(dist: string, url: string): Promise<number> {
+  const client = await clientOf(dist, url);
+  await cpuPerRequest(client, 5000); // warm-up
+  const cpu = await cpuPerRequest(client, REQUESTS);
+  await client.client.close();
+  return cpu;
 }
 
 await compareBuilds({
-  benchFile: fileURLToPath(import.meta.url),
-  argv: process.argv.slice(2),
+  benchUrl: import.meta.url,
   rounds: ROUNDS,
   what: 'client CPU',
   unit: 'µs/request',

@@ -5,6 +5,7 @@
  * The bench file runs itself as the child: `<file> --one <dist>` prints one number.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** One round of one build in a child process of `benchFile`; resolves with what it printed. */
 export function roundInChild(benchFile: string, dist: string): Promise<number> {
@@ -25,24 +26,31 @@ export function roundInChild(benchFile: string, dist: string): Promise<number> {
  * `rounds` rounds each, interleaved, then one line per build: `<dist>: <what> <median> <unit>`.
  */
 export async function compareBuilds(options: {
-  benchFile: string;
-  argv: string[];
+  /** The bench file's import.meta.url: it is run again as each round's child. */
+  benchUrl: string;
   /** Rounds per build; the ROUNDS environment variable overrides it. */
   rounds: number;
   what: string;
   unit: string;
-  oneRound(dist: string): Promise<number>;
+  /** One round of one build against a plain HTTP server at `url` (see startPlainServer). */
+  oneRound(dist: string, url: string): Promise<number>;
 }): Promise<void> {
-  const { argv } = options;
+  const argv = process.argv.slice(2);
+  const benchFile = fileURLToPath(options.benchUrl);
   const rounds = Number(process.env.ROUNDS) || options.rounds;
   if (argv[0] === '--one') {
-    console.log((await options.oneRound(argv[1]!)).toFixed(2));
+    const server = await startPlainServer();
+    try {
+      console.log((await options.oneRound(argv[1]!, `http://127.0.0.1:${server.port}/hook`)).toFixed(2));
+    } finally {
+      server.stop();
+    }
     return;
   }
   const dists = argv.length > 0 ? argv : ['dist'];
   const results = dists.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++)
-    for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(options.benchFile, dist));
+    for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(benchFile, dist));
   for (const [i, dist] of dists.entries()) {
     const all = results[i]!.map((v) => v.toFixed(1)).join(' / ');
     console.log(`${dist}: ${options.what} ${median(results[i]!).toFixed(1)} ${options.unit} (rounds ${all})`);
