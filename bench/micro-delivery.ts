@@ -134,19 +134,18 @@ async function cpuPerMessage(runner: BatchRunnerLike, batches: number): Promise<
   return (used.user + used.system) / (batches * BATCH_SIZE);
 }
 
-/** One round of one build, in this process: delivery CPU µs/message. */
-async function oneRound(dist: string, url: string): Promise<number> {
-  const parts = await runnerOf(dist, url);
-  await cpuPerMessage(parts.runner, 50); // warm-up
-  const cpu = await cpuPerMessage(parts.runner, BATCHES);
-  await parts.close();
-  return cpu;
-}
-
 await compareBuilds({
   benchUrl: import.meta.url,
   rounds: ROUNDS,
+  units: BATCHES * BATCH_SIZE,
+  warmUp: 50 * BATCH_SIZE,
   what: 'delivery CPU',
   unit: 'µs/message',
-  oneRound,
+  prepare: async (dist, url) => {
+    const parts = await runnerOf(dist, url);
+    return {
+      measure: (messages) => cpuPerMessage(parts.runner, Math.max(1, Math.round(messages / BATCH_SIZE))),
+      close: parts.close,
+    };
+  },
 });

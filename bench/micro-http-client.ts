@@ -69,19 +69,15 @@ async function cpuPerRequest(
   return (used.user + used.system) / n;
 }
 
-/** One round of one build, in this process: the client CPU µs/request. */
-async function oneRound(dist: string, url: string): Promise<number> {
-  const client = await clientOf(dist, url);
-  await cpuPerRequest(client, 5000); // warm-up
-  const cpu = await cpuPerRequest(client, REQUESTS);
-  await client.client.close();
-  return cpu;
-}
-
 await compareBuilds({
   benchUrl: import.meta.url,
   rounds: ROUNDS,
+  units: REQUESTS,
+  warmUp: 5000,
   what: 'client CPU',
   unit: 'µs/request',
-  oneRound,
+  prepare: async (dist, url) => {
+    const client = await clientOf(dist, url);
+    return { measure: (requests) => cpuPerRequest(client, requests), close: () => client.client.close() };
+  },
 });

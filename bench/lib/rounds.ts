@@ -1,7 +1,8 @@
 /**
  * Interleaved rounds for the micro-benches that compare builds: each round of each build runs in
- * a process of its own (so one build's garbage is not collected on another's time), the builds'
- * rounds alternate so machine load hits each alike, and the median per build is printed.
+ * a process of its own (so one build's garbage is not collected on another's time), or with
+ * `--same-process` in alternating blocks in one process; the builds alternate so machine load hits
+ * each alike, and the medians per build and of the per-round ratios are printed.
  * The bench file runs itself as the child: `<file> --one <dist>` prints one number.
  */
 import { spawn } from 'node:child_process';
@@ -21,36 +22,47 @@ export function roundInChild(benchFile: string, dist: string): Promise<number> {
   );
 }
 
-/**
- * `argv`: `--one <dist>` runs `oneRound` here; otherwise the builds to compare (default `dist`),
- * `rounds` rounds each, interleaved, then one line per build: `<dist>: <what> <median> <unit>`.
- */
-export async function compareBuilds(options: {
+/** One build, loaded and wired against the plain HTTP server, ready to be measured. */
+export interface BuildUnderTest {
+  /** Runs `units` of work (requests, messages); resolves with the CPU µs per unit. */
+  measure(units: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface CompareOptions {
   /** The bench file's import.meta.url: it is run again as each round's child. */
   benchUrl: string;
   /** Rounds per build; the ROUNDS environment variable overrides it. */
   rounds: number;
+  /** Units of work measured per round, after `warmUp` units not measured. */
+  units: number;
+  warmUp: number;
   what: string;
   unit: string;
-  /** One round of one build against a plain HTTP server at `url` (see startPlainServer). */
-  oneRound(dist: string, url: string): Promise<number>;
-}): Promise<void> {
+  /** Loads build `dist` and wires it against a plain HTTP server at `url` (see startPlainServer). */
+  prepare(dist: string, url: string): Promise<BuildUnderTest>;
+}
+
+/**
+ * argv: the builds to compare (default `dist`). Each round of each build runs in a process of its
+ * own, the builds alternating. With `--same-process` all builds are loaded into this process and
+ * measured in alternating blocks instead (a GC between blocks when node runs with --expose-gc):
+ * finer interleaving, so the VM's drift cancels better, at the price of sharing one heap.
+ * `--one <dist>` is a child's round. Prints the median per build and of the per-round ratios.
+ */
+export async function compareBuilds(options: CompareOptions): Promise<void> {
   const argv = process.argv.slice(2);
-  const benchFile = fileURLToPath(options.benchUrl);
   const rounds = Number(process.env.ROUNDS) || options.rounds;
   if (argv[0] === '--one') {
-    const server = await startPlainServer();
-    try {
-      console.log((await options.oneRound(argv[1]!, `http://127.0.0.1:${server.port}/hook`)).toFixed(2));
-    } finally {
-      server.stop();
-    }
+    console.log((await oneRound(options, argv[1]!)).toFixed(2));
     return;
   }
-  const dists = argv.length > 0 ? argv : ['dist'];
-  const results = dists.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++)
-    for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(benchFile, dist));
+  const sameProcess = argv.includes('--same-process');
+  const dists = argv.filter((a) => a !== '--same-process');
+  if (dists.length === 0) dists.push('dist');
+  const results = sameProcess
+    ? await blocksInProcess(options, dists, rounds)
+    : await roundsInChildren(options, dists, rounds);
   for (const [i, dist] of dists.entries()) {
     const all = results[i]!.map((v) => v.toFixed(1)).join(' / ');
     console.log(`${dist}: ${options.what} ${median(results[i]!).toFixed(1)} ${options.unit} (rounds ${all})`);
@@ -62,6 +74,61 @@ export async function compareBuilds(options: {
     const ratios = results[i]!.map((v, r) => v / results[0]![r]!);
     const all = ratios.map((v) => v.toFixed(2)).join(' / ');
     console.log(`${dist} / ${dists[0]}: median of per-round ratios ${median(ratios).toFixed(3)} (${all})`);
+  }
+}
+
+async function oneRound(options: CompareOptions, dist: string): Promise<number> {
+  const server = await startPlainServer();
+  try {
+    const build = await options.prepare(dist, `http://127.0.0.1:${server.port}/hook`);
+    await build.measure(options.warmUp);
+    const cpu = await build.measure(options.units);
+    await build.close();
+    return cpu;
+  } finally {
+    server.stop();
+  }
+}
+
+async function roundsInChildren(
+  options: CompareOptions,
+  dists: string[],
+  rounds: number,
+): Promise<number[][]> {
+  const benchFile = fileURLToPath(options.benchUrl);
+  const results = dists.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++)
+    for (const [i, dist] of dists.entries()) results[i]!.push(await roundInChild(benchFile, dist));
+  return results;
+}
+
+async function blocksInProcess(
+  options: CompareOptions,
+  dists: string[],
+  rounds: number,
+): Promise<number[][]> {
+  const server = await startPlainServer();
+  const url = `http://127.0.0.1:${server.port}/hook`;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  try {
+    const builds = await Promise.all(dists.map((dist) => options.prepare(dist, url)));
+    for (const build of builds) await build.measure(options.warmUp);
+    const results = dists.map(() => [] as number[]);
+    // Smaller blocks than a child's round, more of them: each pair of blocks sees the same VM.
+    const blocks = rounds * 4;
+    const units = Math.max(1, Math.round(options.units / 4));
+    for (let b = 0; b < blocks; b++) {
+      // Alternate which build goes first, so neither always runs right after the GC.
+      const order = b % 2 === 0 ? builds.map((_, i) => i) : builds.map((_, i) => builds.length - 1 - i);
+      for (const i of order) {
+        gc?.();
+        results[i]!.push(await builds[i]!.measure(units));
+      }
+    }
+    for (const build of builds) await build.close();
+    return results;
+  } finally {
+    server.stop();
   }
 }
 
