@@ -12,6 +12,8 @@ export interface CollectedResponse {
   status: number;
   headers: { 'retry-after'?: string; location?: string };
   body: string;
+  /** From the handler's creation (just before dispatch) to the end of the answer. */
+  durationMs: number;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -25,6 +27,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   #keptBytes = 0;
   #seen = 0;
   #settled = false;
+  readonly #started = performance.now();
 
   constructor(
     private readonly maxBytes: number,
@@ -78,6 +81,11 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     const body = this.#kept.length === 0 ? '' : Buffer.concat(this.#kept).toString('utf8');
-    this.resolve({ status: this.#status, headers: this.#headers, body });
+    this.resolve({
+      status: this.#status,
+      headers: this.#headers,
+      body,
+      durationMs: performance.now() - this.#started,
+    });
   }
 }

@@ -30,16 +30,16 @@ export class WebhookSender {
 
   /**
    * POSTs once; a 401 with a token provider drops the token and tries once more at once.
-   * `traceparent`: the attempt span's W3C header value, with tracing on.
+   * `traceparent`: the attempt span's W3C header value, with tracing on. `body` is this attempt's
+   * own (buildBody makes one per attempt): its content is scrubbed in place.
    */
-  send(id: string, built: RequestBody, traceparent?: string): Promise<HttpResponse> {
+  send(id: string, body: RequestBody, traceparent?: string): Promise<HttpResponse> {
     const { tokenProvider, webhook, secrets } = this.#options;
     // The envelope carries texts the bridge wrote (flightStatusError): the same scrub as a log line.
     // Raw bodies are the sender's bytes, sent as received.
-    const body =
-      webhook.body === 'envelope' && typeof built.content === 'string'
-        ? { ...built, content: scrub(built.content, secrets.values()) }
-        : built;
+    if (webhook.body === 'envelope' && typeof body.content === 'string') {
+      body.content = scrub(body.content, secrets.values());
+    }
     // Without a token provider: no async wrapper around the request (the hot path).
     return tokenProvider
       ? this.#sendWithToken(id, body, tokenProvider, traceparent)

@@ -60,6 +60,18 @@ export function signatureHeaders(
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSec),
-    'webhook-signature': secrets.map((s) => sign(s, id, timestampSec, body)).join(' '),
+    'webhook-signature': signature(secrets, id, timestampSec, body),
   };
+}
+
+/** The `webhook-signature` value: one signature per secret, space-separated. */
+export function signature(
+  secrets: readonly string[],
+  id: string,
+  timestampSec: number,
+  body: string | Uint8Array,
+): string {
+  // One secret is the common case: no array, no join.
+  if (secrets.length === 1) return sign(secrets[0]!, id, timestampSec, body);
+  return secrets.map((s) => sign(s, id, timestampSec, body)).join(' ');
 }
