@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spread } from './stats.js';
 
 /** One round of one build in a child process of `benchFile`; resolves with what it printed. */
 export function roundInChild(benchFile: string, dist: string): Promise<number> {
@@ -132,10 +133,7 @@ async function blocksInProcess(
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
-}
+const median = (values: number[]): number => spread(values).median;
 
 /** A plain HTTP server in a child process answering 200 to everything; resolves with its port. */
 export async function startPlainServer(): Promise<{ port: number; stop(): void }> {

@@ -1,7 +1,7 @@
 /** Builds the bytes and headers of one delivery request (body per webhook, signatures, auth). */
 import type { WebhookConfig } from '../config/index.js';
 import type { DeliveryJobData } from '../queue/index.js';
-import { signature } from './signing.js';
+import { setSignatureHeaders } from './signing.js';
 import { type EventEnvelope } from '../queue/index.js';
 
 export interface RequestBody {
@@ -53,10 +53,8 @@ export function buildHeaders(
     ...staticHeadersOf(webhook),
     'content-type': options.body.contentType,
     'user-agent': options.userAgent,
-    'webhook-id': options.id,
-    'webhook-timestamp': String(options.timestampSec),
-    'webhook-signature': signature(webhook.secrets, options.id, options.timestampSec, options.body.content),
   };
+  setSignatureHeaders(headers, webhook.secrets, options.id, options.timestampSec, options.body.content);
   if (options.authorization !== undefined) headers.authorization = options.authorization;
   if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
   return headers;

@@ -57,15 +57,26 @@ export function signatureHeaders(
   timestampSec: number,
   body: string | Uint8Array,
 ): SignatureHeaders {
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(timestampSec),
-    'webhook-signature': signature(secrets, id, timestampSec, body),
-  };
+  const headers: Record<string, string> = {};
+  setSignatureHeaders(headers, secrets, id, timestampSec, body);
+  return headers as unknown as SignatureHeaders;
+}
+
+/** Sets the three Standard Webhooks headers on a request's own headers object (no copy). */
+export function setSignatureHeaders(
+  headers: Record<string, string>,
+  secrets: readonly string[],
+  id: string,
+  timestampSec: number,
+  body: string | Uint8Array,
+): void {
+  headers['webhook-id'] = id;
+  headers['webhook-timestamp'] = String(timestampSec);
+  headers['webhook-signature'] = signature(secrets, id, timestampSec, body);
 }
 
 /** The `webhook-signature` value: one signature per secret, space-separated. */
-export function signature(
+function signature(
   secrets: readonly string[],
   id: string,
   timestampSec: number,
