@@ -5,6 +5,8 @@
  * regular expression and two array writes, so the receiver is never the bottleneck.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { nowMs, SEQ_PATTERN } from './lib/message.js';
 import { serve } from './lib/rpc.js';
@@ -113,6 +115,33 @@ function progress(): ReceiverProgress {
   };
 }
 
+/**
+ * Experiments only: with BENCH_LATENCY_DUMP=DIR, each cell's send times and latencies (first
+ * endpoint, by sequence) go to DIR/<run>.json, to see when in a run the slow messages were sent.
+ */
+function dumpLatencies(): void {
+  const dir = process.env.BENCH_LATENCY_DUMP;
+  if (!dir || active.length === 0) return;
+  const arrival = active[0]!.arrival;
+  const rows: Array<[number, number]> = [];
+  for (let seq = 0; seq < expected; seq++)
+    if (arrival[seq]! > 0) rows.push([sent[seq]!, arrival[seq]! - sent[seq]!]);
+  writeFileSync(`${dir}/${run}.json`, JSON.stringify(rows));
+  writeFileSync(`${dir}/${run}.gc.json`, JSON.stringify(gcs));
+  gcs.length = 0;
+}
+const gcs: Array<[number, number, number]> = [];
+if (process.env.BENCH_LATENCY_DUMP) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      gcs.push([
+        performance.timeOrigin + e.startTime,
+        e.duration,
+        (e as unknown as { detail: { kind: number } }).detail.kind,
+      ]);
+  }).observe({ entryTypes: ['gc'] });
+}
+
 function result(): ReceiverResult {
   const latencies: number[] = [];
   let complete = 0;
@@ -130,6 +159,7 @@ function result(): ReceiverResult {
     }
     if (all) complete += 1;
   }
+  dumpLatencies();
   return {
     ...progress(),
     expected,

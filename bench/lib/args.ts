@@ -115,6 +115,8 @@ export const USAGE = `npm run bench -- [options]
 
 Environment: BENCH_FLUP_NODE_ARGS="--trace-gc ..." adds node flags to the flup-bridge processes
 (experiments; their output is in bench/.cache/runs/<run>/<cell>/flup-*.log).
+BENCH_LATENCY_DUMP=DIR: the receiver writes each cell's send times and latencies to DIR/<cell>.json,
+for bench/latency-episodes.ts (where a steady cell's slow messages come from).
 `;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T[]): T[] {
