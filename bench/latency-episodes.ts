@@ -6,12 +6,13 @@
  * - slow messages per second of the run (spread out, or a few bad moments?);
  * - episodes: runs of slow messages sent within 50 ms of each other, with their largest latency;
  * - how many slow messages were sent right after a gap in the publisher's sends (it stalled, then
- *   caught up: the bridge receives a bunch at once and the last of it waits for the others).
+ *   caught up: the bridge receives a bunch at once and the last of it waits for the others);
+ * - the receiver's own GC pauses (they delay arrivals as much as the bridge's would).
  *
  *   BENCH_LATENCY_DUMP=/tmp/lat npm run bench -- --systems direct,flup --scenarios steady --no-report
  *   npx tsx bench/latency-episodes.ts /tmp/lat [--slow-ms 10]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -41,7 +42,7 @@ function p99(rows: Row[]): number {
 
 const pct = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(0)} %`;
 
-function report(cell: string, rows: Row[]): void {
+function report(cell: string, rows: Row[], receiverGcs: Array<[number, number, number]>): void {
   rows.sort((a, b) => a[0] - b[0]);
   const t0 = rows[0]![0];
   const skips = [0, 1, 2, 5].map((s) => `${s}s ${p99(rows.filter((r) => r[0] - t0 >= s * 1000)).toFixed(1)}`);
@@ -84,6 +85,11 @@ function report(cell: string, rows: Row[]): void {
   console.log(
     `  ${pct(afterStall, slow)} of them sent within ${LOOK_BACK} sends after a publisher stall, against ${pct(nearStall, rows.length)} of all messages (${stalls} sends came ≥ ${STALL_GAP_MS} ms after the previous one)`,
   );
+  const longGcs = receiverGcs.filter(([, ms]) => ms >= STALL_GAP_MS);
+  const longest = Math.max(0, ...receiverGcs.map(([, ms]) => ms));
+  console.log(
+    `  receiver GCs: ${receiverGcs.length}, ${longGcs.length} of them ≥ ${STALL_GAP_MS} ms (longest ${longest.toFixed(1)} ms)`,
+  );
   const shown = episodes
     .slice(0, 30)
     .map((e) => `${((e.start - t0) / 1000).toFixed(2)}s ${e.n}×≤${e.max.toFixed(0)}`);
@@ -94,5 +100,10 @@ for (const file of readdirSync(dir).sort()) {
   if (!file.endsWith('.json') || file.endsWith('.gc.json')) continue;
   const rows = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
   // Other files in the folder (a profiler's, a preload's) are not the receiver's dumps.
-  if (Array.isArray(rows) && rows.length > 0) report(file.replace(/\.json$/, ''), rows as Row[]);
+  if (!Array.isArray(rows) || rows.length === 0) continue;
+  const gcFile = join(dir, file.replace(/\.json$/, '.gc.json'));
+  const gcs = existsSync(gcFile)
+    ? (JSON.parse(readFileSync(gcFile, 'utf8')) as Array<[number, number, number]>)
+    : [];
+  report(file.replace(/\.json$/, ''), rows as Row[], gcs);
 }

@@ -128,8 +128,8 @@ function dumpLatencies(): void {
     if (arrival[seq]! > 0) rows.push([sent[seq]!, arrival[seq]! - sent[seq]!]);
   writeFileSync(`${dir}/${run}.json`, JSON.stringify(rows));
   writeFileSync(`${dir}/${run}.gc.json`, JSON.stringify(gcs));
-  gcs.length = 0;
 }
+/** The receiver's own GCs since the cell's reset ([start, ms, kind]): its pauses delay arrivals too. */
 const gcs: Array<[number, number, number]> = [];
 if (process.env.BENCH_LATENCY_DUMP) {
   new PerformanceObserver((list) => {
@@ -185,6 +185,7 @@ serve(async (req) => {
         e.warmup = 0;
       }
       duplicates = stale = unparsed = lastArrival = signedV1a = 0;
+      gcs.length = 0;
       return {};
     case 'progress':
       return progress();
