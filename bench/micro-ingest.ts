@@ -48,6 +48,8 @@ function roomyClaims(): unknown {
   };
 }
 
+/** Messages handed to the writer so far, in every build (each gets its own sequence numbers). */
+let sequence = 0;
 /** Jobs the claiming worker ran (checked: the claimed mode must really claim). */
 let processed = 0;
 
@@ -111,8 +113,8 @@ async function ingestOf(dist: string, url: string): Promise<IngestParts> {
   });
   const run = `r${process.pid}`;
   // FLOOR_WORK=N: the floor script does N commands on scratch keys (Redis's work in a real write).
-  const work = Number(process.env.FLOOR_WORK ?? 0);
-  const floorLua = `for i = 1, ${work} do redis.call('HSET', KEYS[1], 'f' .. i, ARGV[1]) end return 1`;
+  const floorCommands = Number(process.env.FLOOR_WORK ?? 0);
+  const floorLua = `for i = 1, ${floorCommands} do redis.call('HSET', KEYS[1], 'f' .. i, ARGV[1]) end return 1`;
   const floorScript = MODE === 'floor' ? String(await client.script('LOAD', floorLua)) : '';
   return {
     write: async (first, count) => {
@@ -143,8 +145,6 @@ async function ingestOf(dist: string, url: string): Promise<IngestParts> {
     },
   };
 }
-
-let sequence = 0;
 
 async function cpuPerMessage(parts: IngestParts, messages: number): Promise<number> {
   const writes = Math.max(1, Math.round(messages / PER_WRITE));
