@@ -8,9 +8,7 @@
  * Compare builds: `npx tsx bench/micro-delivery.ts [distDir ...]`; with bench/micro-http-client.ts
  * (the HTTP client alone) the difference is what delivery adds per message.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compareBuilds } from './lib/rounds.js';
+import { buildLoader, compareBuilds } from './lib/rounds.js';
 
 const ROUNDS = 7;
 const BATCHES = 200;
@@ -25,10 +23,7 @@ async function runnerOf(
   dist: string,
   url: string,
 ): Promise<{ runner: BatchRunnerLike; close(): Promise<void> }> {
-  const base = pathToFileURL(resolve(dist)).href;
-  // The build under test is loaded by path at run time: its exports are used untyped.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const load = (path: string) => import(`${base}/${path}`) as Promise<Record<string, any>>;
+  const load = buildLoader(dist);
   const [config, core, redis, processor, batch, slots, state, http] = await Promise.all([
     load('config/index.js'),
     load('core/index.js'),

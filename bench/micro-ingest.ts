@@ -18,9 +18,7 @@
  * Compare builds: `ROUNDS=5 node --expose-gc --import tsx bench/micro-ingest.ts --same-process
  * <base dist> dist`. The HTTP server compareBuilds starts is not used.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compareBuilds } from './lib/rounds.js';
+import { buildLoader, compareBuilds } from './lib/rounds.js';
 import { genericMessage, genericTopicFor } from './lib/message.js';
 
 const MODES = ['burst', 'steady', 'claimed', 'floor'];
@@ -29,6 +27,7 @@ const LONE = MODE !== 'burst';
 const PER_WRITE = LONE ? 1 : 100;
 const IN_FLIGHT = LONE ? 1 : 4;
 const MESSAGES = LONE ? 4_000 : 20_000;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface IngestParts {
   write(first: number, count: number): Promise<void>;
@@ -54,14 +53,14 @@ let sequence = 0;
 let processed = 0;
 
 /** A running BullMQ worker of the webhook's queue whose processor returns at once. */
-async function claimingWorker(prefix: string, queueName: string): Promise<{ close(): Promise<void> }> {
+async function claimingWorker(
+  connection: { disconnect(): void },
+  prefix: string,
+  queueName: string,
+): Promise<{ close(): Promise<void> }> {
   const { Worker } = await import('bullmq');
-  const { Redis } = await import('ioredis');
-  const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: null,
-  });
   const worker = new Worker(queueName, async () => ({ delivered: (processed += 1), handedOff: 0 }), {
-    connection,
+    connection: connection as never,
     prefix,
     concurrency: 10,
   });
@@ -72,10 +71,7 @@ async function claimingWorker(prefix: string, queueName: string): Promise<{ clos
 
 /** The build's ingest parts for one webhook, wired as ingest/ingest.ts wires them. */
 async function ingestOf(dist: string, url: string): Promise<IngestParts> {
-  const base = pathToFileURL(resolve(dist)).href;
-  // The build under test is loaded by path at run time: its exports are used untyped.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const load = (path: string) => import(`${base}/${path}`) as Promise<Record<string, any>>;
+  const load = buildLoader(dist);
   const [config, core, redis, routing, queue, claims, slots] = await Promise.all([
     load('config/index.js'),
     load('core/index.js'),
@@ -95,13 +91,17 @@ async function ingestOf(dist: string, url: string): Promise<IngestParts> {
       webhooks: [{ id: 'bench', url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
     },
   });
-  const client = redis.connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { name: 'micro' });
+  const client = redis.connectRedis(redisUrl, { name: 'micro' });
   const logger = core.createLogger({ level: 'warn' });
   const metrics = new core.Metrics({ defaultMetrics: false });
   const builder = new routing.JobBuilder(loaded, metrics, logger);
   const worker =
     MODE === 'claimed'
-      ? await claimingWorker(prefix, redis.RedisKeys.for(client, prefix).queueName('bench'))
+      ? await claimingWorker(
+          redis.connectRedis(redisUrl, { name: 'micro-worker', blocking: true }),
+          prefix,
+          redis.RedisKeys.for(client, prefix).queueName('bench'),
+        )
       : undefined;
   const local = worker && new claims.LocalClaims(logger, metrics);
   local?.add({ webhookId: 'bench', worker, slots: new slots.Slots(10), concurrency: 10 });

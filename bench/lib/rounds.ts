@@ -6,7 +6,8 @@
  * The bench file runs itself as the child: `<file> --one <dist>` prints one number.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spread } from './stats.js';
 
 /** One round of one build in a child process of `benchFile`; resolves with what it printed. */
@@ -21,6 +22,18 @@ export function roundInChild(benchFile: string, dist: string): Promise<number> {
       code === 0 ? done(Number(out.trim())) : fail(new Error(`round exited ${code}`)),
     ),
   );
+}
+
+/**
+ * Imports a module of the build in `dist` by its path there (e.g. `config/index.js`). The build
+ * under test is loaded at run time, so its exports are used untyped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BuildModule = Record<string, any>;
+
+export function buildLoader(dist: string): (path: string) => Promise<BuildModule> {
+  const base = pathToFileURL(resolve(dist)).href;
+  return (path) => import(`${base}/${path}`) as Promise<BuildModule>;
 }
 
 /** One build, loaded and wired against the plain HTTP server, ready to be measured. */
