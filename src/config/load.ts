@@ -15,7 +15,7 @@ import {
   schema,
   type LeafSchema,
   type SchemaTree,
-} from './schema.js';
+} from './schema/index.js';
 import { checkUniqueIds, validateList, type ConfigIssue } from './spec.js';
 import type { Config } from './types.js';
 import { unitlessDurations } from './unitless.js';

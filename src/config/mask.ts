@@ -2,7 +2,7 @@
  * Secret handling derived from the schema: masked copies for printing, and the list of secret
  * values the logger scrubs from every line.
  */
-import { leaves, type LeafSchema } from './schema.js';
+import { leaves, type LeafSchema } from './schema/index.js';
 import { sensitivePaths, type ObjectSpec, type VariantListSpec } from './spec.js';
 import type { Config } from './types.js';
 

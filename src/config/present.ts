@@ -3,7 +3,7 @@
  * 2592000000), driven by the schema so every duration key, list items included, is covered.
  */
 import { formatDuration, parseDuration } from './formats.js';
-import { leaves, tokenProviderSpec, webhookSpec } from './schema.js';
+import { leaves, tokenProviderSpec, webhookSpec } from './schema/index.js';
 import type { FieldSpec } from './spec.js';
 import type { Config } from './types.js';
 

@@ -3,7 +3,7 @@
  * (`npm run docs:config` rewrites it; a test fails when it is stale).
  */
 import { formatDuration, parseDuration } from './formats.js';
-import { envName, leaves, tokenProviderSpec, webhookSpec } from './schema.js';
+import { envName, leaves, tokenProviderSpec, webhookSpec } from './schema/index.js';
 import type { FieldSpec, ObjectSpec } from './spec.js';
 
 function show(value: unknown, isDuration: boolean): string {

@@ -4,7 +4,7 @@
  * apart from the rest: `timeout: 5` in a file is an error naming the key, never 5 ms.
  */
 import { checkDurationList, isPlainObject, parseDuration, unitlessNumberMessage } from './formats.js';
-import { isLeaf, type SchemaTree } from './schema.js';
+import { isLeaf, type SchemaTree } from './schema/index.js';
 import type { ConfigIssue, FieldSpec, ObjectSpec, VariantListSpec } from './spec.js';
 
 type Check = ((value: unknown) => unknown) | undefined;

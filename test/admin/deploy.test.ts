@@ -71,7 +71,7 @@ describe('deploy files stay in step with the code', () => {
     for (const [where, name] of used) {
       if (SYSTEM_ENV.has(name)) continue;
       const base = name.replace(/_FILE$/, '');
-      assert.ok(ENV_NAMES.has(base), `${where}: ${name} is no config env var (src/config/schema.ts)`);
+      assert.ok(ENV_NAMES.has(base), `${where}: ${name} is no config env var (src/config/schema/)`);
       if (name.endsWith('_FILE'))
         assert.ok(ENV_NAMES.get(base), `${where}: ${base} is not a secret, so ${name} is not read`);
     }

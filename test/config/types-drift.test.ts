@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { isLeaf, schema, webhookSpec, type SchemaTree } from '../../src/config/schema.js';
+import { isLeaf, schema, webhookSpec, type SchemaTree } from '../../src/config/schema/index.js';
 
 const typesFile = join(import.meta.dirname, '../../src/config/types.ts');
 
