@@ -4,15 +4,20 @@
  * its write and, a millisecond later, its completion. Riding along with the next message's write,
  * the completion costs no socket write and no read wake-up of its own, here or in Redis.
  *
- * Only the send is changed: the arguments are BullMQ's (moveToCompletedArgs), the script is its
- * moveToFinished, and a refusal throws the error BullMQ's own moveToCompleted would, so processJob
- * handles it the same way. When no write comes within `holdMs`, the held completions go together
- * on the worker's connection. A held job is still an active job with a lock: a crash meanwhile
+ * Only the send is changed: the script is complete-claimed-job.lua (queue/claimed-complete.ts) or,
+ * for a job it does not cover, BullMQ's moveToFinished with its own arguments; a refusal throws the
+ * error BullMQ's own moveToCompleted would, so processJob handles it the same way. When no write
+ * comes within `holdMs`, the held completions go together on the worker's connection. A held job is still an active job with a lock: a crash meanwhile
  * leaves it to the stalled check (delivered again, never lost).
  */
 import type { Job, Worker } from 'bullmq';
 import { inOneWrite, type RedisClient } from '../redis/index.js';
-import type { HeldCompletion } from '../queue/index.js';
+import {
+  completedKept,
+  sendClaimedCompletion,
+  type HeldCompletion,
+  type QueueConnection,
+} from '../queue/index.js';
 
 interface Held {
   send: HeldCompletion;
@@ -78,18 +83,25 @@ export class HeldCompletions {
 
   #complete(job: Job, worker: Worker, returnValue: unknown, token: string): Promise<[] | undefined> {
     const scripts = worker.scripts;
-    const args = scripts.moveToCompletedArgs(
-      job,
-      JSON.stringify(returnValue),
-      job.opts.removeOnComplete ?? false,
-      token,
-      false,
-    );
+    const json = JSON.stringify(returnValue) as string | undefined;
+    const kept = completedKept(job, worker);
+    let finishedOn: number;
+    let start: (client: QueueConnection) => Promise<unknown>;
+    if (kept === undefined) {
+      // Not covered by complete-claimed-job.lua: BullMQ's own arguments and script.
+      const args = scripts.moveToCompletedArgs(job, json!, job.opts.removeOnComplete ?? false, token, false);
+      finishedOn = args[scripts.moveToFinishedKeys.length + 1] as number;
+      start = (client) => Promise.resolve(scripts.execCommand(client, 'moveToFinished', args));
+    } else {
+      finishedOn = Date.now();
+      const completion = { job, token, returnValue: json ?? '', finishedOn, kept };
+      start = (client) => sendClaimedCompletion(client as unknown as RedisClient, worker, completion);
+    }
     return new Promise<undefined>((resolve, reject) => {
       const send: HeldCompletion = (client) => {
         let answer: Promise<unknown>;
         try {
-          answer = Promise.resolve(scripts.execCommand(client, 'moveToFinished', args));
+          answer = start(client);
         } catch (err) {
           answer = Promise.reject(err as Error);
         }
@@ -101,7 +113,7 @@ export class HeldCompletions {
             return;
           }
           job.returnvalue = returnValue || undefined;
-          job.finishedOn = args[scripts.moveToFinishedKeys.length + 1] as number;
+          job.finishedOn = finishedOn;
           job.attemptsMade += 1;
           resolve(undefined);
         }, reject);

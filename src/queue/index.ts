@@ -23,3 +23,9 @@ export {
   type JobClaims,
   type QueueConnection,
 } from './claims.js';
+export {
+  COMPLETE_CLAIMED_SCRIPT,
+  completedKept,
+  sendClaimedCompletion,
+  type ClaimedCompletion,
+} from './claimed-complete.js';

@@ -22,6 +22,7 @@ import { Cluster } from 'ioredis';
 import { definedScripts, inOneWrite, ScriptPreload, type RedisClient } from '../redis/index.js';
 import type { ClaimedJob, JobClaims } from './claims.js';
 import { ADD_CLAIMED_SCRIPT, claimable, claimedJobs, sendClaimedAdd } from './claimed-add.js';
+import { COMPLETE_CLAIMED_SCRIPT } from './claimed-complete.js';
 import { ClusterJobWrite } from './cluster-job-write.js';
 import { openWebhookQueue } from './queues.js';
 import { DedupMemory } from './dedup.js';
@@ -123,7 +124,11 @@ export class QueueJobWriter implements JobSink {
       logger: log,
       onTimeout: options.onReplicationTimeout,
     });
-    this.#scripts = new ScriptPreload(options.redis, [...DedupMemory.scripts, ADD_CLAIMED_SCRIPT]);
+    this.#scripts = new ScriptPreload(options.redis, [
+      ...DedupMemory.scripts,
+      ADD_CLAIMED_SCRIPT,
+      COMPLETE_CLAIMED_SCRIPT,
+    ]);
     if (!(options.redis instanceof Cluster)) this.#claims = options.claims;
     if (options.redis instanceof Cluster)
       this.#cluster = new ClusterJobWrite({

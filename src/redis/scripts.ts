@@ -11,6 +11,7 @@ export type ScriptName =
   | 'breaker-gate'
   | 'breaker-record'
   | 'add-claimed-jobs'
+  | 'complete-claimed-job'
   | 'dedup-gate'
   | 'dedup-record-stored'
   | 'flight-assign-sequence'
