@@ -15,6 +15,7 @@ import { forkTracked, installExitHandlers, killAllNow, stopProcess } from './lib
 import { writeReport } from './lib/report.js';
 import { topicFilterFor } from './lib/message.js';
 import { call } from './lib/rpc.js';
+import { damonState, pauseDamon } from './lib/damon.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { direct, naiveBullmq } from './systems/child.js';
 import { flupRunner } from './systems/flup.js';
@@ -114,6 +115,12 @@ async function main(): Promise<number> {
     return 0;
   }
   installExitHandlers();
+  let damon = damonState();
+  if (options.pauseDamon && damon === 'running') {
+    // Back on at exit, however the run ends (the signal handlers exit the process too).
+    process.on('exit', pauseDamon());
+    damon = 'paused';
+  }
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const resultsDir = join(repoRoot, 'bench', 'results');
@@ -176,8 +183,11 @@ async function main(): Promise<number> {
     const machine = machineInfo({
       nodeRedVersion,
       flupRunner: options.flupDist ? `dist:${options.flupDist}` : runner,
+      damon,
     });
-    log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB; node ${machine.node}`);
+    log(
+      `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB; node ${machine.node}; DAMON ${damon}`,
+    );
     log(
       `redis ${redis.url} (AOF off, no RDB), mosquitto ${mosquitto.url} (max_inflight_messages ${options.inflight})`,
     );

@@ -61,6 +61,8 @@ export interface BenchOptions {
   /** Replicas of the bench Redis, and flup-bridge's redis.minReplicas (0 = none, the default). */
   minReplicas: number;
   cpuProf: boolean;
+  /** Switch the kernel's DAMON monitors off for the run (root), back on after. */
+  pauseDamon: boolean;
   report: boolean;
   reportFile: string;
   chartFile: string;
@@ -109,6 +111,9 @@ export const USAGE = `npm run bench -- [options]
   --min-replicas N      start N replicas of the bench Redis and run flup-bridge with
                         redis.minReplicas N (PUBACK after WAIT N); default 0
   --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
+  --pause-damon         switch the kernel's DAMON memory monitors off for the run and back on after
+                        (root; where one samples memory every 500 ms it stalls every process and
+                        doubles every system's steady p99; the report says whether one ran)
   --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
   --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
   --from FILE           only regenerate the report and chart from a raw result in bench/results/
@@ -167,6 +172,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       payload: { type: 'string' },
       'min-replicas': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'pause-damon': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       'report-file': { type: 'string' },
       'chart-file': { type: 'string' },
@@ -219,6 +225,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     payload,
     minReplicas: int(values['min-replicas'], 0, 'min-replicas'),
     cpuProf: values['cpu-prof'] ?? false,
+    pauseDamon: values['pause-damon'] ?? false,
     report: !(values['no-report'] ?? false),
     reportFile: values['report-file'] ?? 'docs/BENCHMARKS.md',
     chartFile: values['chart-file'] ?? 'docs/bench-chart.svg',

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import type { DamonState } from './damon.js';
 import { versionOf } from './infra.js';
 
 export interface MachineInfo {
@@ -17,6 +18,8 @@ export interface MachineInfo {
   packages: Record<string, string>;
   flupRunner: string;
   gitCommit: string;
+  /** The kernel's DAMON memory monitor during the run (absent in results from before it was recorded). */
+  damon?: DamonState;
 }
 
 function pkgVersion(name: string): string {
@@ -29,7 +32,11 @@ function pkgVersion(name: string): string {
   }
 }
 
-export function machineInfo(extra: { nodeRedVersion?: string; flupRunner: string }): MachineInfo {
+export function machineInfo(extra: {
+  nodeRedVersion?: string;
+  flupRunner: string;
+  damon: DamonState;
+}): MachineInfo {
   let gitCommit = 'unknown';
   try {
     gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -52,5 +59,6 @@ export function machineInfo(extra: { nodeRedVersion?: string; flupRunner: string
     packages: Object.fromEntries(['mqtt', 'bullmq', 'ioredis', 'undici'].map((p) => [p, pkgVersion(p)])),
     flupRunner: extra.flupRunner,
     gitCommit,
+    damon: extra.damon,
   };
 }
