@@ -7,8 +7,9 @@
  * Only the send is changed: the script is complete-claimed-job.lua (queue/claimed-complete.ts) or,
  * for a job it does not cover, BullMQ's moveToFinished with its own arguments; a refusal throws the
  * error BullMQ's own moveToCompleted would, so processJob handles it the same way. When no write
- * comes within `holdMs`, the held completions go together on the worker's connection. A held job is still an active job with a lock: a crash meanwhile
- * leaves it to the stalled check (delivered again, never lost).
+ * comes within `holdMs`, the held completions go together on the worker's connection. A held job
+ * is still an active job with a lock: a crash meanwhile leaves it to the stalled check (delivered
+ * again, never lost).
  */
 import type { Job, Worker } from 'bullmq';
 import { inOneWrite, type RedisClient } from '../redis/index.js';
