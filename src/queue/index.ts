@@ -23,9 +23,4 @@ export {
   type JobClaims,
   type QueueConnection,
 } from './claims.js';
-export {
-  COMPLETE_CLAIMED_SCRIPT,
-  completedKept,
-  sendClaimedCompletion,
-  type ClaimedCompletion,
-} from './claimed-complete.js';
+export { completedKept, sendClaimedCompletion } from './claimed-complete.js';

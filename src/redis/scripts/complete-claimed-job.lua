@@ -3,8 +3,8 @@
 -- deduplication id or worker metrics (claimed jobs never have them): lock released, off the active
 -- list, attempts counted, kept in the completed set (trimmed to its count) or removed, the
 -- 'completed' event and, when nothing is left, 'drained'. ~14 calls and a small script instead of
--- moveToFinished's ~20 calls in 40 KB of Lua (measured: 50-64 against 80-102 µs a call). The event
--- stream is not trimmed here: the claimed add trims it on every write.
+-- moveToFinished's ~20 calls in 40 KB of Lua. The event stream is not trimmed here: the claimed add
+-- trims it on every write.
 -- KEYS[1] active, KEYS[2] stalled, KEYS[3] completed, KEYS[4] events, KEYS[5] wait,
 -- KEYS[6] prioritized, KEYS[7] the job's hash
 -- ARGV[1] job id, ARGV[2] lock token, ARGV[3] return value (JSON), ARGV[4] finishedOn (ms),
