@@ -7,7 +7,8 @@
  *   npx tsx bench/heap-sample.ts 9339 8          # in another shell, while the cell runs
  *
  * With --all it counts every allocation (young garbage too): where the allocation rate, and so the
- * scavenge work, comes from.
+ * scavenge work, comes from. Arguments: port, seconds, stack depth shown (frames, innermost last);
+ * TOP=N prints N stacks instead of 20.
  */
 import { WebSocket } from 'undici';
 
@@ -72,5 +73,7 @@ const total = [...bytesByStack.values()].reduce((a, b) => a + b, 0);
 console.log(
   `sampled ${(total / 1e6).toFixed(1)} MB of ${all ? 'allocations' : 'promoted garbage'} in ${seconds} s`,
 );
-for (const [stack, bytes] of [...bytesByStack].sort((a, b) => b[1] - a[1]).slice(0, 20))
+for (const [stack, bytes] of [...bytesByStack]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(process.env.TOP ?? 20)))
   console.log(`${(bytes / 1e6).toFixed(2).padStart(7)} MB  ${stack}`);

@@ -1,7 +1,10 @@
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`): self time by function and by
  * file or package, and inclusive time of the functions whose names match --grep.
- * Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 30] [--grep name]
+ * Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 30] [--grep name] [--busy]
+ *   [--from MS] [--to MS]
+ * --busy keeps only the longest stretch in which the thread was busy (idle < 30 % in each 50 ms):
+ * in a burst cell that is the burst, without start-up, warm-up and the idle tail.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,7 +24,13 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' }, grep: { type: 'string' } },
+  options: {
+    top: { type: 'string', default: '30' },
+    grep: { type: 'string' },
+    busy: { type: 'boolean' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
 });
 const file = positionals[0];
 if (!file) {
@@ -32,8 +41,52 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+const kept = values.busy ? busiestStretch() : values.from || values.to ? between() : () => true;
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  if (kept(i)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+
+/** Samples between --from and --to (ms since the profile's start). */
+function between(): (i: number) => boolean {
+  const from = Number(values.from ?? 0) * 1000;
+  const to = values.to ? Number(values.to) * 1000 : Infinity;
+  const at: number[] = [];
+  let t = 0;
+  for (const d of profile.timeDeltas) at.push((t += d));
+  return (i) => at[i]! >= from && at[i]! < to;
+}
+
+/** Which samples fall in the longest run of 50 ms windows that were each < 30 % idle. */
+function busiestStretch(): (i: number) => boolean {
+  const windowUs = 50_000;
+  const at: number[] = [];
+  let t = 0;
+  for (const d of profile.timeDeltas) at.push((t += d));
+  const busy: number[] = [];
+  const idle: number[] = [];
+  profile.samples.forEach((id, i) => {
+    const w = Math.floor(at[i]! / windowUs);
+    busy[w] = (busy[w] ?? 0) + (profile.timeDeltas[i] ?? 0);
+    if (idleIds.has(id)) idle[w] = (idle[w] ?? 0) + (profile.timeDeltas[i] ?? 0);
+  });
+  let best = [0, -1];
+  let start = 0;
+  for (let w = 0; w <= busy.length; w++) {
+    const ok = w < busy.length && (busy[w] ?? 0) > 0 && (idle[w] ?? 0) < 0.3 * (busy[w] ?? 0);
+    if (!ok) {
+      if (w - 1 - start > best[1]! - best[0]!) best = [start, w - 1];
+      start = w + 1;
+    }
+  }
+  const [from, to] = best as [number, number];
+  console.log(`busy stretch: ${((to - from + 1) * windowUs) / 1000} ms from ${(from * windowUs) / 1000} ms`);
+  return (i) => {
+    const w = Math.floor(at[i]! / windowUs);
+    return w >= from && w <= to;
+  };
+}
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function where(url: string): string {
