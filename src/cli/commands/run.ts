@@ -8,10 +8,11 @@ const ROLES = ['all', 'ingest', 'worker'];
 /**
  * V8 lets the old generation grow to up to 4× its live size between full collections. The
  * daemon's live heap is small (~40 MB) but a burst promotes short-lived batch data out of the
- * young generation, so the default let RSS reach ~200 MB; growing by 1.3× kept the burst peak
- * near 160 MB at no measurable CPU cost (docs/BENCHMARKS.md). A value given to node wins.
+ * young generation, so the default let RSS reach ~200 MB. Growing by 1.5× keeps the burst peak
+ * near 160 MB; 1.3× saved only ~5 MB more but ran a full collection every ~0.4 s in a burst,
+ * ~8 % of the CPU per message (docs/BENCHMARKS.md, change 15). A value given to node wins.
  */
-const HEAP_GROWING_PERCENT = 30;
+const HEAP_GROWING_PERCENT = 50;
 
 function tuneHeap(): void {
   if (process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) return;
