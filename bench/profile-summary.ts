@@ -34,58 +34,53 @@ const { values, positionals } = parseArgs({
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top N] [--grep name]');
+  console.error(
+    'usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top N] [--grep name] [--busy | --from MS --to MS]',
+  );
   process.exit(64);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
-const kept = values.busy ? busiestStretch() : values.from || values.to ? between() : () => true;
+/** Each sample's time since the profile's start (µs). */
+const sampleAt: number[] = [];
+let elapsed = 0;
+for (const d of profile.timeDeltas) sampleAt.push((elapsed += d));
+const [fromUs, toUs] = values.busy
+  ? busiestStretch()
+  : [Number(values.from ?? 0) * 1000, values.to ? Number(values.to) * 1000 : Infinity];
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => {
-  if (kept(i)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const at = sampleAt[i]!;
+  if (at >= fromUs && at < toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 
-/** Samples between --from and --to (ms since the profile's start). */
-function between(): (i: number) => boolean {
-  const from = Number(values.from ?? 0) * 1000;
-  const to = values.to ? Number(values.to) * 1000 : Infinity;
-  const at: number[] = [];
-  let t = 0;
-  for (const d of profile.timeDeltas) at.push((t += d));
-  return (i) => at[i]! >= from && at[i]! < to;
-}
-
-/** Which samples fall in the longest run of 50 ms windows that were each < 30 % idle. */
-function busiestStretch(): (i: number) => boolean {
+/** [from, to) in µs: the longest run of 50 ms windows that were each < 30 % idle. */
+function busiestStretch(): [number, number] {
   const windowUs = 50_000;
-  const at: number[] = [];
-  let t = 0;
-  for (const d of profile.timeDeltas) at.push((t += d));
-  const busy: number[] = [];
+  const idleIds = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+  );
+  const sampled: number[] = [];
   const idle: number[] = [];
   profile.samples.forEach((id, i) => {
-    const w = Math.floor(at[i]! / windowUs);
-    busy[w] = (busy[w] ?? 0) + (profile.timeDeltas[i] ?? 0);
+    const w = Math.floor(sampleAt[i]! / windowUs);
+    sampled[w] = (sampled[w] ?? 0) + (profile.timeDeltas[i] ?? 0);
     if (idleIds.has(id)) idle[w] = (idle[w] ?? 0) + (profile.timeDeltas[i] ?? 0);
   });
   let best = [0, -1];
   let start = 0;
-  for (let w = 0; w <= busy.length; w++) {
-    const ok = w < busy.length && (busy[w] ?? 0) > 0 && (idle[w] ?? 0) < 0.3 * (busy[w] ?? 0);
-    if (!ok) {
+  for (let w = 0; w <= sampled.length; w++) {
+    const busy = w < sampled.length && (sampled[w] ?? 0) > 0 && (idle[w] ?? 0) < 0.3 * (sampled[w] ?? 0);
+    if (!busy) {
       if (w - 1 - start > best[1]! - best[0]!) best = [start, w - 1];
       start = w + 1;
     }
   }
   const [from, to] = best as [number, number];
   console.log(`busy stretch: ${((to - from + 1) * windowUs) / 1000} ms from ${(from * windowUs) / 1000} ms`);
-  return (i) => {
-    const w = Math.floor(at[i]! / windowUs);
-    return w >= from && w <= to;
-  };
+  return [from * windowUs, (to + 1) * windowUs];
 }
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
