@@ -112,8 +112,8 @@ export const USAGE = `npm run bench -- [options]
                         redis.minReplicas N (PUBACK after WAIT N); default 0
   --cpu-prof            write V8 CPU profiles of the systems to bench/results/prof/
   --pause-damon         switch the kernel's DAMON memory monitors off for the run and back on after
-                        (root; where one samples memory every 500 ms it stalls every process and
-                        doubles every system's steady p99; the report says whether one ran)
+                        (root; on some VMs one sampling memory every 500 ms stalls every process
+                        and doubled every system's steady p99; the report says whether one ran)
   --no-report           do not rewrite docs/BENCHMARKS.md and docs/bench-chart.svg
   --report-file F       (default docs/BENCHMARKS.md)   --chart-file F (default docs/bench-chart.svg)
   --from FILE           only regenerate the report and chart from a raw result in bench/results/

@@ -1,9 +1,11 @@
 /**
  * The kernel's DAMON memory monitors (kdamonds). On the VM these benchmarks were written on, one
- * samples the access bits of physical memory every 500 ms and pages out cold memory; every sampling
- * pass stalls every process for up to ~20 ms, which doubled the steady p99 of every system (direct,
- * naive BullMQ and flup-bridge alike; docs/BENCHMARKS.md, session 32). The report says whether one
- * ran; `--pause-damon` switches them off for the run (root only) and back on afterwards.
+ * samples the access bits of physical memory every 500 ms and pages out cold memory. On one such
+ * VM every sampling pass stalled every process for up to ~20 ms, which doubled the steady p99 of
+ * every system (direct, naive BullMQ and flup-bridge alike; docs/BENCHMARKS.md, session 32); on
+ * another, with the same settings, p99s were close to the paused figures (session 33). The report
+ * says whether one ran; `--pause-damon` switches them off for the run (root only) and back on
+ * afterwards.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

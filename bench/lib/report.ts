@@ -290,7 +290,7 @@ export async function writeReport(run: BenchRun, repoRoot: string): Promise<stri
 function damonLine(state: DamonState | undefined): string {
   switch (state) {
     case 'running':
-      return 'running (its memory sampling stalls every process periodically: p99 higher for every system)';
+      return 'running (on some VMs its memory sampling stalls every process: p99 higher for every system)';
     case 'paused':
       return 'paused for this run (`--pause-damon`), on again after';
     case 'none':
